@@ -310,7 +310,7 @@ def _build(name: str, family: str, where: str, **fields: Any) -> TransformerConf
 
 
 def load_config(path: str | Path, name: str | None = None) -> TransformerConfig:
-    """Read a Hugging Face ``config.json`` from ``path``.
+    """Read a Hugging Face ``config.json`` from ``path`` (the file, or its model folder).
 
     >>> import json, tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -325,6 +325,8 @@ def load_config(path: str | Path, name: str | None = None) -> TransformerConfig:
     ai_workloads.errors.WorkloadError: cannot read .../missing.json: no such file
     """
     path = Path(path)
+    if path.is_dir() and (path / "config.json").is_file():
+        path = path / "config.json"  # a model folder, as downloaded from the Hub
     raw = read_json(path)
     default_name = path.parent.name if path.name == "config.json" else path.stem
     return from_hf_dict(raw, name=name or default_name, where=str(path))

@@ -1,0 +1,299 @@
+"""The ``ai-workloads`` command line: analyze a catalog model or any ``config.json``, offline.
+
+Every subcommand prints a readable table, or with ``--json`` one JSON object. Bad input
+prints one line on stderr and exits 2, with nothing on stdout.
+
+>>> main(["params", "llama-2-7b", "--json"])   # doctest: +ELLIPSIS
+{"model": "llama-2-7b", "total": 6738415616, "active": 6738415616, ...}
+0
+>>> main(["params", "llama-9"])
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from . import __version__
+from .catalog import model_entry, resolve_accelerator, resolve_model
+from .config import TransformerConfig
+from .dtypes import BITS, STORAGE_DTYPES
+from .errors import WorkloadError
+from .flops import (
+    blocks_only_decode_flops,
+    decode_flops,
+    op_flops,
+    prefill_flops,
+)
+from .memory import devices_needed, max_batch, serving_memory
+from .params import param_counts
+from .roofline import critical_batch, decode_step, ridge_point
+from .tables import Table, bytes_cell, hardware_table, models_table, params_table
+
+PROG = "ai-workloads"
+
+
+class _UsageError(Exception):
+    """A command-line usage error, reported as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _dtype(text: str) -> str:
+    if text not in BITS:
+        raise argparse.ArgumentTypeError(
+            f"unknown dtype {text!r}; choose one of {', '.join(STORAGE_DTYPES)}")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to generate the CLI reference page)."""
+    parser = _Parser(prog=PROG, description="Exact parameter, FLOP, memory and roofline "
+                     "analysis of transformer workloads. MODEL is a catalog name or the "
+                     "path of a Hugging Face config.json; HW a catalog name or the path of "
+                     "a hardware JSON file.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        return p
+
+    command("models", "list the catalog's models")
+    hw = command("hardware", "list the catalog's accelerators")
+    hw.add_argument("--dtype", type=_dtype, default="bf16", help="peak to show (default bf16)")
+
+    p = command("params", "count parameters: total, active, by component")
+    p.add_argument("model", metavar="MODEL")
+
+    f = command("flops", "matmul FLOPs of one decode step or of a prefill")
+    f.add_argument("model", metavar="MODEL")
+    mode = f.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--context", type=_positive, metavar="S",
+                      help="one decode step whose new token attends S keys (its own included)")
+    mode.add_argument("--prefill", type=_positive, metavar="T", help="a prefill of T tokens")
+    f.add_argument("--causal", action="store_true",
+                   help="count only unmasked attention pairs (prefill); default: full S×T")
+    f.add_argument("--batch", type=_positive, default=1, metavar="B", help="sequences (1)")
+
+    m = command("memory", "weights, KV cache and activations of serving a model")
+    m.add_argument("model", metavar="MODEL")
+    m.add_argument("--context", type=_positive, required=True, metavar="S")
+    m.add_argument("--batch", type=_positive, default=1, metavar="B")
+    m.add_argument("--dtype", type=_dtype, default="bf16", help="weights (default bf16)")
+    m.add_argument("--kv-dtype", type=_dtype, default=None, help="KV cache (default: --dtype)")
+    m.add_argument("--hardware", metavar="HW", help="also: devices needed and largest batch")
+
+    r = command("roofline", "decode-step time bound and tokens/s against batch")
+    r.add_argument("model", metavar="MODEL")
+    r.add_argument("--hardware", metavar="HW", required=True)
+    r.add_argument("--context", type=_positive, default=2048, metavar="S", help="(2048)")
+    r.add_argument("--batch", type=_positive, nargs="+", default=[1, 8, 32, 128], metavar="B")
+    r.add_argument("--dtype", type=_dtype, default="bf16", help="weights (default bf16)")
+    r.add_argument("--kv-dtype", type=_dtype, default=None, help="KV cache (default: --dtype)")
+    r.add_argument("--devices", type=_positive, default=1, metavar="N",
+                   help="devices sharing the model (ideal tensor parallelism)")
+
+    t = command("trace", "run the NumPy reference model and trace every op")
+    t.add_argument("model", metavar="MODEL")
+    tmode = t.add_mutually_exclusive_group(required=True)
+    tmode.add_argument("--context", type=_positive, metavar="S", help="one decode step at S")
+    tmode.add_argument("--prefill", type=_positive, metavar="T", help="a prefill of T tokens")
+    t.add_argument("--layers", type=_positive, metavar="N",
+                   help="trace only the first N layers (for configs too large to build)")
+    t.add_argument("--batch", type=_positive, default=1, metavar="B")
+
+    command("errata", "the lecture notes' wrong values, reproduced and corrected")
+    return parser
+
+
+# ----------------------------------------------------------------------------- commands
+
+def _published(cfg: TransformerConfig) -> dict[str, Any]:
+    try:
+        entry = model_entry(cfg.name)
+    except WorkloadError:
+        return {}
+    if entry.config != cfg:
+        return {}
+    return {"published": entry.published_params,
+            "published_active": entry.published_active_params,
+            "source": entry.params_source}
+
+
+def _cmd_params(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    cfg = resolve_model(args.model)
+    counts = param_counts(cfg)
+    data = {"model": cfg.name, "total": counts.total, "active": counts.active,
+            "by_category": counts.by_category(), "by_component": counts.by_component(),
+            "per_layer": dict(counts.per_layer), **_published(cfg)}
+    text = params_table(cfg).to_text()
+    if data.get("published"):
+        same = "matches" if data["published"] == counts.total else "DIFFERS FROM"
+        text += f"\n{same} the published count {data['published']:,}"
+    return data, text
+
+
+def _cmd_flops(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    cfg = resolve_model(args.model)
+    if args.context is not None:
+        if args.causal:
+            raise WorkloadError("--causal applies to --prefill; a decode step attends all S keys")
+        ops = op_flops(cfg, 1, args.context)
+        total = decode_flops(cfg, args.context, args.batch)
+        data: dict[str, Any] = {"model": cfg.name, "mode": "decode", "context": args.context,
+                                "batch": args.batch, "total": total,
+                                "blocks_only": args.batch * blocks_only_decode_flops(
+                                    cfg, args.context)}
+        title = f"{cfg.name}: one decode step at context {args.context:,}, batch {args.batch}"
+    else:
+        ops = op_flops(cfg, args.prefill, args.prefill, args.causal)
+        total = prefill_flops(cfg, args.prefill, args.batch, args.causal)
+        data = {"model": cfg.name, "mode": "prefill", "tokens": args.prefill,
+                "batch": args.batch, "causal": args.causal, "total": total}
+        kind = "causal" if args.causal else "full attention"
+        title = f"{cfg.name}: prefill of {args.prefill:,} tokens ({kind}), batch {args.batch}"
+    by_op = {name: args.batch * value for name, value in ops.items()}
+    data["by_op"] = by_op
+    rows = tuple((name, f"{value:,}", f"{100 * value / total:.1f}%")
+                 for name, value in by_op.items() if value)
+    rows += (("total (matmuls only)", f"{total:,}", "100.0%"),)
+    table = Table(title, ("op", "FLOPs", "share"), rows, ("l", "r", "r"))
+    return data, table.to_text()
+
+
+def _cmd_memory(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    cfg = resolve_model(args.model)
+    kv_dtype = args.kv_dtype or args.dtype
+    mem = serving_memory(cfg, args.context, args.batch, args.dtype, kv_dtype)
+    data: dict[str, Any] = {"model": cfg.name, "context": args.context, "batch": args.batch,
+                            "dtype": args.dtype, "kv_dtype": kv_dtype, "weights": mem.weights,
+                            "kv_cache": mem.kv_cache, "activations": mem.activations,
+                            "total": mem.total}
+    rows = [("weights", bytes_cell(mem.weights)), ("KV cache", bytes_cell(mem.kv_cache)),
+            ("activations (estimate)", bytes_cell(mem.activations)),
+            ("total", bytes_cell(mem.total))]
+    if args.hardware:
+        chip = resolve_accelerator(args.hardware)
+        data["hardware"] = chip.name
+        data["devices_needed"] = devices_needed(cfg, chip, args.context, args.batch,
+                                                args.dtype, kv_dtype)
+        data["max_batch_one_device"] = max_batch(cfg, chip, args.context, 1, args.dtype,
+                                                 kv_dtype)
+        rows += [(f"{chip.name} devices needed", str(data["devices_needed"])),
+                 (f"largest batch on one {chip.name}", str(data["max_batch_one_device"]))]
+    title = (f"{cfg.name}: serving memory at context {args.context:,}, batch {args.batch} "
+             f"(weights {args.dtype}, KV {kv_dtype})")
+    return data, Table(title, ("part", "bytes"), tuple(rows), ("l", "r")).to_text()
+
+
+def _cmd_roofline(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    cfg = resolve_model(args.model)
+    chip = resolve_accelerator(args.hardware)
+    kv_dtype = args.kv_dtype or args.dtype
+    steps = [decode_step(cfg, chip, args.context, b, args.dtype, kv_dtype,
+                         n_devices=args.devices) for b in args.batch]
+    compute = "bf16" if args.dtype in ("fp8", "int8", "int4") else args.dtype
+    fit = max_batch(cfg, chip, args.context, args.devices, args.dtype, kv_dtype)
+    data: dict[str, Any] = {
+        "model": cfg.name, "hardware": chip.name, "context": args.context,
+        "devices": args.devices, "dtype": args.dtype, "kv_dtype": kv_dtype,
+        "ridge_point": ridge_point(chip, compute),
+        "critical_batch": critical_batch(cfg, chip, args.context, args.dtype, kv_dtype),
+        "max_batch": fit,
+        "steps": [{"batch": s.batch, "flops": s.flops, "bytes": s.bytes, "time_s": s.time,
+                   "bound": s.bound, "intensity": s.intensity, "tokens_per_s": s.tokens_per_s,
+                   "tokens_per_s_per_sequence": s.tokens_per_s_per_sequence,
+                   "fits": s.batch <= fit} for s in steps],
+    }
+    rows = tuple((str(s.batch), f"{s.intensity:,.1f}", f"{s.time * 1e3:,.2f}", s.bound,
+                  f"{s.tokens_per_s_per_sequence:,.1f}", f"{s.tokens_per_s:,.0f}",
+                  "yes" if s.batch <= fit else "no") for s in steps)
+    notes = (f"ridge point {data['ridge_point']:,.0f} FLOP/byte; compute-bound from batch "
+             f"{data['critical_batch'] or 'never'}; largest batch that fits: {fit}",)
+    title = (f"{cfg.name} on {args.devices}× {chip.name}: decode at context {args.context:,} "
+             f"(weights {args.dtype}, KV {kv_dtype})")
+    table = Table(title, ("batch", "FLOP/byte", "ms/step", "bound", "tok/s/seq", "tok/s",
+                          "fits"), rows, ("r", "r", "r", "l", "r", "r", "l"), notes)
+    return data, table.to_text()
+
+
+def _cmd_trace(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from .trace import trace_forward, trace_table
+
+    cfg = resolve_model(args.model)
+    trace = trace_forward(cfg, prefill=args.prefill, context=args.context,
+                          batch=args.batch, layers=args.layers)
+    return trace.to_dict(), trace_table(trace).to_text()
+
+
+def _cmd_models(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    table = models_table()
+    return {"models": [dict(zip(table.columns, r, strict=True)) for r in table.rows]}, \
+        table.to_text()
+
+
+def _cmd_hardware(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    table = hardware_table(dtype=args.dtype)
+    return {"hardware": [dict(zip(table.columns, r, strict=True)) for r in table.rows]}, \
+        table.to_text()
+
+
+def _cmd_errata(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from .errata import errata
+
+    items = errata()
+    rows = tuple((e.key, e.notes_value, e.reproduced or "–", e.correct) for e in items)
+    table = Table("Errata of the lecture notes", ("erratum", "notes say", "reproduced",
+                                                  "correct"), rows)
+    return {"errata": [{"key": e.key, "section": e.section, "claim": e.claim,
+                        "notes_value": e.notes_value, "cause": e.cause,
+                        "reproduced": e.reproduced, "correct": e.correct,
+                        "reproduces": e.reproduces} for e in items]}, table.to_text()
+
+
+COMMANDS = {
+    "models": _cmd_models, "hardware": _cmd_hardware, "params": _cmd_params,
+    "flops": _cmd_flops, "memory": _cmd_memory, "roofline": _cmd_roofline,
+    "trace": _cmd_trace, "errata": _cmd_errata,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 bad input)."""
+    try:
+        args = build_parser().parse_args(argv)
+        data, text = COMMANDS[args.command](args)
+    except (_UsageError, WorkloadError) as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"{PROG}: error: out of memory; try a smaller size or --layers", file=sys.stderr)
+        return 2
+    output = json.dumps(data) if args.json else text
+    print(output)
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

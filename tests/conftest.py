@@ -1,0 +1,30 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ai_workloads.catalog import model_entry, model_names
+
+
+@pytest.fixture(params=model_names())
+def catalog_name(request: pytest.FixtureRequest) -> str:
+    """Every catalog model, one at a time."""
+    return str(request.param)
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Write a catalog model's Hugging Face fields to ``<tmp>/<name>/config.json``."""
+
+    def write(name: str) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        path = folder / "config.json"
+        path.write_text(json.dumps(model_entry(name).hf_config))
+        return path
+
+    return write
