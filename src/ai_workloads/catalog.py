@@ -63,12 +63,20 @@ def _hardware() -> dict[str, Accelerator]:
 
 
 def model_names() -> list[str]:
-    """Names of the catalog's models, in catalog order."""
+    """Names of the catalog's models, in catalog order.
+
+    >>> model_names()[:2]
+    ['gpt2', 'gpt2-xl']
+    """
     return list(_models())
 
 
 def accelerator_names() -> list[str]:
-    """Names of the catalog's accelerators, in catalog order."""
+    """Names of the catalog's accelerators, in catalog order.
+
+    >>> accelerator_names()[:3]
+    ['a100-sxm-80gb', 'h100-sxm', 'h100-nvl']
+    """
     return list(_hardware())
 
 

@@ -64,7 +64,11 @@ def _dtype(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (also used to generate the CLI reference page)."""
+    """The argument parser (also used to generate the CLI reference page).
+
+    >>> build_parser().parse_args(["flops", "gpt2", "--context", "1024"]).context
+    1024
+    """
     parser = _Parser(prog=PROG, description="Exact parameter, FLOP, memory and roofline "
                      "analysis of transformer workloads. MODEL is a catalog name or the "
                      "path of a Hugging Face config.json; HW a catalog name or the path of "

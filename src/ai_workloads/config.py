@@ -333,7 +333,16 @@ def load_config(path: str | Path, name: str | None = None) -> TransformerConfig:
 
 
 def read_json(path: Path) -> Any:
-    """Parse the JSON file at ``path``, turning every failure into a :class:`WorkloadError`."""
+    """Parse the JSON file at ``path``, turning every failure into a :class:`WorkloadError`.
+
+    >>> import tempfile, pathlib
+    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "bad.json"
+    >>> _ = bad.write_text("{oops")
+    >>> read_json(bad)
+    Traceback (most recent call last):
+    ...
+    ai_workloads.errors.WorkloadError: .../bad.json is not valid JSON: ...
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

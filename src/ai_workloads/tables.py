@@ -4,14 +4,22 @@ Table builders take results from the analysis modules and only format them; they
 arithmetic of their own beyond unit conversion for display.
 
 >>> from ai_workloads.catalog import get_model
->>> print(params_table(get_model("gpt2")).to_text())   # doctest: +ELLIPSIS
-GPT-2 parameters (gpt2)
-component       count       share
---------------  ----------  ------
-embedding       38,597,376  31.0%
-positions       786,432     0.6%
-...
-total           124,439,808 100.0%
+>>> print(params_table(get_model("gpt2")).to_text())
+GPT-2 (124M) parameters (gpt2)
+component         count   share
+----------  -----------  ------
+embedding    38,597,376   31.0%
+positions       786,432    0.6%
+attn_norm        18,432    0.0%
+q             7,087,104    5.7%
+k             7,087,104    5.7%
+v             7,087,104    5.7%
+o             7,087,104    5.7%
+mlp_norm         18,432    0.0%
+up           28,348,416   22.8%
+down         28,320,768   22.8%
+final_norm        1,536    0.0%
+total       124,439,808  100.0%
 """
 
 from __future__ import annotations
@@ -29,7 +37,23 @@ from .units import gb
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A titled table of string cells; ``align`` has one of 'l' or 'r' per column."""
+    """A titled table of string cells; ``align`` has one of 'l' or 'r' per column.
+
+    >>> t = Table("Demo", ("name", "n"), (("a", "1"), ("bb", "22")), ("l", "r"))
+    >>> print(t.to_text())
+    Demo
+    name   n
+    ----  --
+    a      1
+    bb    22
+    >>> print(t.to_markdown())
+    | name | n |
+    | :-- | --: |
+    | a | 1 |
+    | bb | 22 |
+    >>> t.to_html().startswith('<table class="table aiw-table"><thead><tr><th')
+    True
+    """
 
     title: str
     columns: tuple[str, ...]
