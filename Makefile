@@ -30,7 +30,9 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
-test: $(STAMP) lint
+# The site build (HTML + every doctest of pages and API) is part of the tests; the browser
+# tests then visit the pages it wrote.
+test: $(STAMP) lint html
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
