@@ -51,7 +51,8 @@ def _tokens(raw: dict[str, Any]) -> int | None:
     training = raw.get("training")
     if isinstance(training, dict):
         per_step = sum(share * length for share, length in training["schedule"])
-        return round(training["steps"] * training["batch"] * per_step)
+        tokens: float = training["steps"] * training["batch"] * per_step
+        return round(tokens)
     return None
 
 
