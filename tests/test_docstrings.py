@@ -25,7 +25,7 @@ def public_callables() -> Iterator[tuple[str, object]]:
                 continue
             if inspect.isfunction(obj):
                 yield f"{module.__name__}.{name}", obj
-            elif inspect.isclass(obj):
+            elif inspect.isclass(obj) and not getattr(obj, "_is_protocol", False):
                 for attr, member in vars(obj).items():
                     if attr.startswith("_") or not inspect.isfunction(member):
                         continue

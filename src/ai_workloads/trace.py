@@ -74,7 +74,13 @@ class TracedOp:
         return self.flops / self.bytes if self.bytes else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of the fields."""
+        """A JSON-ready dict of the fields.
+
+        >>> op = TracedOp("o", "matmul", 1, ((2, 8), (8, 8)), (2, 8), "float32",
+        ...               flops=256, bytes_read=320, bytes_written=64, weight_bytes=256)
+        >>> op.to_dict()["input_shapes"], op.to_dict()["flops"]
+        ([[2, 8], [8, 8]], 256)
+        """
         return {
             "name": self.name, "kind": self.kind, "layer": self.layer, "expert": self.expert,
             "input_shapes": [list(s) for s in self.input_shapes],
@@ -152,7 +158,12 @@ class Tracer:
 
 @dataclass(frozen=True, slots=True)
 class OpTotals:
-    """Sums over a group of ops."""
+    """Sums over a group of ops.
+
+    >>> totals = OpTotals(ops=2, flops=300, bytes_read=100, bytes_written=50)
+    >>> totals.intensity, totals.to_dict()["flops"]
+    (2.0, 300)
+    """
 
     ops: int
     flops: int
