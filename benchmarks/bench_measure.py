@@ -1,0 +1,106 @@
+"""This machine: memory bandwidth, GEMM and GEMV FLOP/s, its roofline, reference decode speed.
+
+Prints a report and returns the figures (``run()``), for ``benchmarks/run.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ai_workloads.measure import (
+    DecodeProfile,
+    MachineReport,
+    MachineRoofline,
+    MatmulPoint,
+    decode_probe_config,
+    measure_machine,
+    profile_decode,
+)
+
+#: Ops shown in the decode profile (the rest are summed as "other").
+PROFILE_TOP = 8
+
+
+def _matmul_rows(points: tuple[MatmulPoint, ...], roof: MachineRoofline) -> list[str]:
+    return [f"  {p.kind:4}  n={p.size:5d}  {p.flop_rate / 1e9:8.1f} GFLOP/s  "
+            f"I={p.intensity:7.2f} FLOP/B  {roof.share(p.intensity, p.flop_rate):6.0%} "
+            "of roofline" for p in points]
+
+
+def report(result: MachineReport) -> str:
+    """The human-readable report of one measurement."""
+    m, roof = result.machine, result.roofline
+    lines = [f"machine: {m.cpu}, {m.cores} cores, {m.memory_bytes / 2**30:.1f} GiB, "
+             f"NumPy {m.numpy} with {m.blas}"]
+    if m.blas_env:
+        lines.append("BLAS environment: " + ", ".join(f"{k}={v}" for k, v in m.blas_env.items()))
+    lines.append(f"memory bandwidth ({result.settings.bandwidth_mib} MiB float64 arrays, "
+                 f"best of {result.settings.bandwidth_repeats}):")
+    lines += [f"  {r.kernel:5}  {r.bandwidth / 1e9:6.1f} GB/s  ({r.bytes_moved / 2**20:.0f} MiB "
+              "moved per pass)" for r in result.bandwidth]
+    lines.append(f"roofline: peak {roof.peak_flops / 1e9:.1f} GFLOP/s fp32 ({roof.peak_from}), "
+                 f"bandwidth {roof.bandwidth / 1e9:.1f} GB/s ({roof.bandwidth_from}), "
+                 f"ridge {roof.ridge_point:.2f} FLOP/byte")
+    lines.append("matmuls (fp32):")
+    lines += _matmul_rows(result.gemm, roof)
+    lines += _matmul_rows(result.gemv, roof)
+    d = result.decode
+    if d is not None:
+        lines.append(
+            f"reference decode, {d.model} ({d.params / 1e6:.1f}M params, "
+            f"{d.bytes_per_step / 1e6:.0f} MB fp32 read per step), batch 1, "
+            f"{d.steps} steps after a {d.prompt}-token prompt:")
+        lines.append(f"  measured {d.tokens_per_s:.1f} tokens/s; bandwidth bound "
+                     f"{d.bound_tokens_per_s:.1f} tokens/s; achieved {d.fraction:.0%} of bound "
+                     f"({d.achieved_bandwidth / 1e9:.1f} GB/s)")
+    return "\n".join(lines)
+
+
+def profile_report(prof: DecodeProfile) -> str:
+    """Where a decode step's time goes, largest share first."""
+    shares = prof.shares()
+    shown = list(shares.items())[:PROFILE_TOP]
+    rest = 1.0 - sum(share for _, share in shown)
+    lines = [f"decode profile ({prof.steps} steps, {1e3 * prof.seconds / prof.steps:.2f} ms per "
+             f"step with the op clock; matmuls {prof.matmul_share:.0%} of the time):"]
+    lines += [f"  {name:8} {prof.op_kinds[name]:11} {share:6.1%}" for name, share in shown]
+    lines.append(f"  {'other':8} {'':11} {rest:6.1%}")
+    return "\n".join(lines)
+
+
+def figures(result: MachineReport) -> dict[str, Any]:
+    """The headline figures, then every measurement in full."""
+    best_gemm = max(result.gemm, key=lambda p: p.flop_rate)
+    best_gemv = max(result.gemv, key=lambda p: p.flop_rate)
+    out: dict[str, Any] = {
+        **{f"bandwidth_{r.kernel}_gb_s": r.bandwidth / 1e9 for r in result.bandwidth},
+        "gemm_best_gflop_s": best_gemm.flop_rate / 1e9,
+        "gemm_best_n": best_gemm.size,
+        "gemv_best_gflop_s": best_gemv.flop_rate / 1e9,
+        "gemv_best_n": best_gemv.size,
+        "gemm_gflop_s_by_n": {str(p.size): p.flop_rate / 1e9 for p in result.gemm},
+        "gemv_gflop_s_by_n": {str(p.size): p.flop_rate / 1e9 for p in result.gemv},
+        "ridge_point_flop_per_byte": result.roofline.ridge_point,
+    }
+    if result.decode is not None:
+        out["decode_tokens_per_s"] = result.decode.tokens_per_s
+        out["decode_bound_tokens_per_s"] = result.decode.bound_tokens_per_s
+        out["decode_fraction_of_bound"] = result.decode.fraction
+    out["full"] = result.to_dict()
+    return out
+
+
+def run() -> dict[str, Any]:
+    """Measure in bench mode (longer, steadier than the site's quick mode) and report."""
+    result = measure_machine(quick=False)
+    print(report(result))
+    out = figures(result)
+    prof = profile_decode(decode_probe_config(result.settings.decode_layers))
+    print(profile_report(prof))
+    out["decode_matmul_share"] = prof.matmul_share
+    out["decode_profile"] = prof.to_dict()
+    return out
+
+
+if __name__ == "__main__":
+    run()
