@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -151,11 +151,12 @@ def scaled_dot_product_attention(
     t, s = q.shape[-2], k.shape[-2]
     if causal and t > s:
         raise WorkloadError(f"causal attention needs queries ({t}) <= keys ({s})")
-    scores = q @ np.swapaxes(k, -1, -2)  # [..., T, S]
+    k_t = np.swapaxes(k, -1, -2)  # [..., H, S]
+    scores = q @ k_t  # [..., T, S]
     if tracer is not None:
-        tracer.matmul("scores", q, np.swapaxes(k, -1, -2), scores, layer)
+        tracer.matmul("scores", q, k_t, scores, layer)
     scaled = scores * (1 / math.sqrt(q.shape[-1]))
-    if causal:
+    if causal and t > 1:  # a single query is the last position: it sees every key
         query_pos = np.arange(s - t, s)[:, None]  # absolute position of each new token
         scaled = np.where(np.arange(s)[None, :] > query_pos, -np.inf, scaled)
     weights = softmax(scaled).astype(q.dtype, copy=False)  # [..., T, S]
@@ -165,6 +166,44 @@ def scaled_dot_product_attention(
     if tracer is not None:
         tracer.matmul("attn_v", weights, v, out, layer)
     return out, weights
+
+
+def rope_tables(positions: Array, head_dim: int, theta: float,
+                dtype: npt.DTypeLike = np.float64) -> tuple[Array, Array]:
+    """RoPE's ``cos`` and signed ``sin`` tables for ``positions``, each ``[T, H]``.
+
+    Column ``i`` and ``i + H/2`` share the angle ``position · theta^(-2i/H)`` (computed in
+    float64, then cast to ``dtype``); the first half of ``sin`` is negated, so that
+    :func:`apply_rope` needs only a swap of the halves.
+
+    >>> cos, sin = rope_tables(np.array([1]), 2, 10000.0)
+    >>> cos.round(4).tolist(), sin.round(4).tolist()
+    ([[0.5403, 0.5403]], [[-0.8415, 0.8415]])
+    """
+    if head_dim % 2:
+        raise WorkloadError(f"RoPE needs an even head_dim, got {head_dim}")
+    inv_freq = theta ** (-np.arange(0, head_dim, 2, dtype=np.float64) / head_dim)  # [H/2]
+    angles = np.asarray(positions, dtype=np.float64)[:, None] * inv_freq[None, :]  # [T, H/2]
+    cos = np.cos(angles)
+    sin = np.sin(angles)
+    return (np.concatenate([cos, cos], axis=-1).astype(dtype),  # [T, H]
+            np.concatenate([-sin, sin], axis=-1).astype(dtype))  # [T, H]
+
+
+def apply_rope(x: Array, cos: Array, sin: Array) -> Array:
+    """Rotate ``x`` ``[..., T, H]`` by tables from :func:`rope_tables`: ``x·cos + swap(x)·sin``.
+
+    ``swap`` exchanges the two halves of the last axis; with ``sin``'s first half negated
+    this is the rotate-half form ``x·cos + [-x₂, x₁]·sin``.
+
+    >>> cos, sin = rope_tables(np.array([1]), 2, 10000.0)
+    >>> apply_rope(np.array([[1.0, 0.0]]), cos, sin).round(4).tolist()
+    [[0.5403, 0.8415]]
+    """
+    half = x.shape[-1] // 2
+    swapped = np.concatenate([x[..., half:], x[..., :half]], axis=-1)  # [x₂, x₁]
+    out: Array = x * cos + swapped * sin
+    return out
 
 
 def rope(x: Array, positions: Array, theta: float) -> Array:
@@ -177,17 +216,8 @@ def rope(x: Array, positions: Array, theta: float) -> Array:
     >>> rope(x, np.array([0]), 10000.0).tolist(), rope(x, np.array([1]), 10000.0).round(4).tolist()
     ([[1.0, 0.0]], [[0.5403, 0.8415]])
     """
-    h = x.shape[-1]
-    if h % 2:
-        raise WorkloadError(f"RoPE needs an even head_dim, got {h}")
-    inv_freq = theta ** (-np.arange(0, h, 2, dtype=np.float64) / h)  # [H/2]
-    angles = positions.astype(np.float64)[:, None] * inv_freq[None, :]  # [T, H/2]
-    cos = np.cos(np.concatenate([angles, angles], axis=-1)).astype(x.dtype)  # [T, H]
-    sin = np.sin(np.concatenate([angles, angles], axis=-1)).astype(x.dtype)
-    half = h // 2
-    rotated = np.concatenate([-x[..., half:], x[..., :half]], axis=-1)
-    out: Array = x * cos + rotated * sin
-    return out
+    cos, sin = rope_tables(positions, x.shape[-1], theta, x.dtype)
+    return apply_rope(x, cos, sin)
 
 
 def route(logits: Array, k: int) -> tuple[Array, Array]:
@@ -209,10 +239,24 @@ def route(logits: Array, k: int) -> tuple[Array, Array]:
 
 @dataclass
 class KVCache:
-    """Keys and values of every position seen so far, per layer: ``[B, K, S, H]`` each."""
+    """Keys and values of every position seen so far, per layer: ``[B, K, S, H]`` each.
+
+    ``keys[layer]`` and ``values[layer]`` are views of the first ``S`` positions of larger
+    buffers whose capacity doubles when full, so that a decode step writes only its own
+    position instead of copying the whole cache.
+
+    >>> cache = KVCache([np.zeros((1, 1, 0, 2))], [np.zeros((1, 1, 0, 2))])   # B = K = 1, H = 2
+    >>> for pos in range(5):
+    ...     _ = cache.append(0, np.full((1, 1, 1, 2), pos), np.full((1, 1, 1, 2), -pos))
+    >>> cache.keys[0][0, 0, :, 0].tolist(), cache.values[0][0, 0, :, 1].tolist()
+    ([0.0, 1.0, 2.0, 3.0, 4.0], [0.0, -1.0, -2.0, -3.0, -4.0])
+    """
 
     keys: list[Array]
     values: list[Array]
+    #: Per layer, the (keys, values) buffers ``[B, K, capacity, H]`` behind the views.
+    _buffers: dict[int, tuple[Array, Array]] = field(default_factory=dict, init=False,
+                                                     repr=False, compare=False)
 
     @property
     def length(self) -> int:
@@ -226,7 +270,7 @@ class KVCache:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held: ``2 · L · B · K · S · H`` elements.
+        """Bytes of the cached positions: ``2 · L · B · K · S · H`` elements.
 
         >>> model = ReferenceModel(tiny_config("llama-mqa"))
         >>> _, cache = model.prefill(np.zeros((3, 5), dtype=int))
@@ -243,9 +287,27 @@ class KVCache:
         >>> k.shape, cache.keys[1].shape   # layer 1 untouched
         ((1, 2, 3, 16), (1, 2, 0, 16))
         """
-        self.keys[layer] = np.concatenate([self.keys[layer], k], axis=2)
-        self.values[layer] = np.concatenate([self.values[layer], v], axis=2)
+        held = self.keys[layer].shape[2]
+        end = held + k.shape[2]
+        keys, values = self._buffers.get(layer, (self.keys[layer], self.values[layer]))
+        replaced = self.keys[layer].base is not keys or self.values[layer].base is not values
+        if replaced or keys.shape[2] < end:  # a new buffer: the old one is full or stale
+            capacity = max(end, 2 * held)
+            keys = _grown(self.keys[layer], capacity)  # [B, K, capacity, H]
+            values = _grown(self.values[layer], capacity)
+            self._buffers[layer] = keys, values
+        keys[:, :, held:end] = k
+        values[:, :, held:end] = v
+        self.keys[layer], self.values[layer] = keys[:, :, :end], values[:, :, :end]
         return self.keys[layer], self.values[layer]
+
+
+def _grown(cached: Array, capacity: int) -> Array:
+    """A ``[B, K, capacity, H]`` buffer that starts with the ``[B, K, S, H]`` ``cached``."""
+    b, kv, s, h = cached.shape
+    out = np.empty((b, kv, capacity, h), cached.dtype)
+    out[:, :, :s] = cached
+    return out
 
 
 # ----------------------------------------------------------------------------- tiny configs
@@ -300,6 +362,22 @@ def tiny_config(family: str = "llama", **overrides: Any) -> TransformerConfig:
 
 # ----------------------------------------------------------------------------- the model
 
+def _transposed(a: Array, rows: int = 64) -> Array:
+    """A row-major copy of ``a`` ``[..., m, n]`` with its last two axes swapped: ``[..., n, m]``.
+
+    Copied ``rows`` rows of ``a`` at a time, which keeps both sides of the copy in cache and
+    runs several times faster than one strided copy of a large matrix.
+
+    >>> a = np.arange(6).reshape(2, 3)
+    >>> _transposed(a, rows=1).tolist(), _transposed(a).flags.c_contiguous
+    ([[0, 3], [1, 4], [2, 5]], True)
+    """
+    out = np.empty((*a.shape[:-2], a.shape[-1], a.shape[-2]), a.dtype)
+    for start in range(0, a.shape[-2], rows):
+        out[..., start:start + rows] = np.swapaxes(a[..., start:start + rows, :], -1, -2)
+    return out
+
+
 def weight_nbytes(cfg: TransformerConfig, layers: int | None = None,
                  dtype: npt.DTypeLike = np.float32) -> int:
     """Bytes of the weights :class:`ReferenceModel` allocates for ``layers`` layers.
@@ -346,8 +424,11 @@ class ReferenceModel:
     ``np.random.default_rng(seed)`` with standard deviation ``init_scale``; norm weights are
     near 1. Construction refuses configs whose weights exceed ``max_bytes``.
 
-    Weight matrices are stored ``[in, out]`` (so a linear layer is ``x @ W``); a MoE layer's
-    expert weights carry a leading ``E`` axis.
+    Weight matrices are indexed ``[in, out]``, so a linear layer is ``x @ W`` as in the
+    formulas, and a MoE layer's expert weights carry a leading ``E`` axis. In memory each
+    matrix is laid out ``[out, in]`` (row-major, as a PyTorch ``nn.Linear`` weight): the
+    arrays are transposed views, and for one token each output is then a dot product over
+    contiguous memory, which is how batch-1 decode streams its weights fastest.
 
     >>> model = ReferenceModel(tiny_config("gpt2"), seed=1)
     >>> model.nbytes == 4 * param_counts(model.config).total
@@ -375,6 +456,7 @@ class ReferenceModel:
         self.layers: list[dict[str, Array]] = [self._layer_weights()
                                                for _ in range(self.n_layers)]
         self.head: dict[str, Array] = self._head_weights()
+        self._rope_cache: tuple[Array, Array] | None = None  # cos, sin: see _rope_tables
 
     # -- weights -------------------------------------------------------------------------
 
@@ -390,10 +472,15 @@ class ReferenceModel:
             out[f"{prefix}.bias"] = self._normal(d)
         return out
 
+    def _matrix(self, *shape: int) -> Array:
+        """A weight ``[..., in, out]`` held as ``[..., out, in]`` in memory (see the class)."""
+        drawn = self._normal(*shape)  # [..., in, out]: the draws of a plain [in, out] matrix
+        return np.swapaxes(_transposed(drawn), -1, -2)  # [..., in, out] view of [..., out, in]
+
     def _linear_weights(self, name: str, n_in: int, n_out: int, bias: bool,
                         experts: int | None = None) -> dict[str, Array]:
         lead = () if experts is None else (experts,)
-        out = {f"{name}.weight": self._normal(*lead, n_in, n_out)}
+        out = {f"{name}.weight": self._matrix(*lead, n_in, n_out)}
         if bias:
             out[f"{name}.bias"] = self._normal(*lead, n_out)
         return out
@@ -420,7 +507,7 @@ class ReferenceModel:
         w.update(self._linear_weights("o", cfg.q_dim, d, cfg.out_bias))
         w.update(self._norm_weights("mlp_norm"))
         if cfg.is_moe:
-            w["router.weight"] = self._normal(d, cfg.n_experts)  # [D, E], no bias
+            w["router.weight"] = self._matrix(d, cfg.n_experts)  # [D, E], no bias
         if cfg.gated_mlp:
             w.update(self._linear_weights("gate", d, f, cfg.mlp_bias, experts=e))
         w.update(self._linear_weights("up", d, f, cfg.mlp_bias, experts=e))
@@ -433,7 +520,7 @@ class ReferenceModel:
         if cfg.final_norm:
             w.update(self._norm_weights("final_norm"))
         if not cfg.encoder and not cfg.tied_embeddings:
-            w["lm_head.weight"] = self._normal(cfg.d_model, cfg.vocab_size)  # [D, V]
+            w["lm_head.weight"] = self._matrix(cfg.d_model, cfg.vocab_size)  # [D, V]
         if cfg.pooler:
             w.update(self._linear_weights("pooler", cfg.d_model, cfg.d_model, bias=True))
         return w
@@ -549,8 +636,9 @@ class ReferenceModel:
         k = k.reshape(b, t, kv, h).transpose(0, 2, 1, 3)  # [B, K, T, H]
         v = v.reshape(b, t, kv, h).transpose(0, 2, 1, 3)  # [B, K, T, H]
         if cfg.positions == "rope":
-            positions = np.arange(start, start + t)
-            q, k = (self._rope(a, positions, layer, tracer) for a in (q, k))
+            cos, sin = self._rope_tables(start + t)  # [P, H] for positions 0…P-1
+            cos, sin = cos[start:start + t], sin[start:start + t]  # [T, H]
+            q, k = (self._rotate(a, cos, sin, layer, tracer) for a in (q, k))
         if cache is not None:
             if tracer is not None:
                 for new in (k, v):
@@ -564,8 +652,18 @@ class ReferenceModel:
         out = out.reshape(b, n, t, h).transpose(0, 2, 1, 3).reshape(b, t, n * h)  # [B, T, N·H]
         return self._linear(out, w, "o", layer, tracer)  # [B, T, D]
 
-    def _rope(self, x: Array, positions: Array, layer: int, tracer: Recorder | None) -> Array:
-        out = rope(x, positions, self.config.rope_theta)
+    def _rope_tables(self, end: int) -> tuple[Array, Array]:
+        """RoPE tables ``[P, H]`` for positions ``0…P-1``, ``P >= end``; grown by doubling."""
+        held = 0 if self._rope_cache is None else len(self._rope_cache[0])
+        if self._rope_cache is None or held < end:
+            cfg = self.config
+            positions = np.arange(max(end, 2 * held))
+            self._rope_cache = rope_tables(positions, cfg.head_dim, cfg.rope_theta, self.dtype)
+        return self._rope_cache
+
+    def _rotate(self, x: Array, cos: Array, sin: Array, layer: int,
+                tracer: Recorder | None) -> Array:
+        out = apply_rope(x, cos, sin)
         if tracer is not None:  # x·cos + rotate_half(x)·sin
             tracer.elementwise("rope", "elementwise", [x], out, layer, nominal=3)
         return out
