@@ -6,8 +6,11 @@ prints one line on stderr and exits 2, with nothing on stdout.
 >>> main(["params", "llama-2-7b", "--json"])   # doctest: +ELLIPSIS
 {"model": "llama-2-7b", "total": 6738415616, "active": 6738415616, ...}
 0
->>> main(["params", "llama-9"])
-2
+>>> import contextlib, io
+>>> with contextlib.redirect_stderr(io.StringIO()) as err:
+...     status = main(["params", "llama-9"])
+>>> status, err.getvalue().startswith("ai-workloads: error: unknown model 'llama-9'")
+(2, True)
 """
 
 from __future__ import annotations
