@@ -16,7 +16,8 @@ The module is also the Sphinx extension named in ``conf.py``. It
 * copies MathJax 3 (from the PyPI package ``django-static-mathjax``) into ``_static``, so
   math renders with no network;
 * puts each chapter's executed notebook next to its source, for the ``.ipynb`` download
-  button, with the run-time stamps removed (two builds give identical files).
+  button, with the run-time stamps removed (two builds give identical files);
+* names the summary of a folded code cell by its visible text (an accessible name).
 
 >>> execution_mode({"CI": "true"}), execution_mode({})
 ('force', 'cache')
@@ -419,6 +420,26 @@ def _offer_notebook(
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def _visit_hidden_input(self: Any, node: Any) -> None:
+    """HTML of a folded code cell (``hide-input``), as myst-nb writes it but accessible.
+
+    myst-nb names the ``<summary>`` "Toggle hidden content", which leaves out its visible
+    text ("Show code cell source") and fails WCAG 2.5.3 (label in name); here the summary
+    is named by its visible text.
+    """
+    from html import escape
+
+    classes = " ".join(node["classes"])
+    self.body.append(f'<details class="admonition hide {classes}">\n<summary>\n')
+    self.body.append(f'<p class="collapsed admonition-title">{escape(node["prompt_show"])}</p>\n')
+    self.body.append(f'<p class="expanded admonition-title">{escape(node["prompt_hide"])}</p>\n')
+    self.body.append("</summary>\n")
+
+
+def _depart_hidden_input(self: Any, node: Any) -> None:
+    self.body.append("</details>\n")
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the site's build machinery with Sphinx (named in ``conf.py``).
 
@@ -435,6 +456,10 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("missing-reference", _resolve_short_name)
     _napoleon_skips_attributes(app)
     app.connect("html-page-context", _offer_notebook, priority=450)
+    from myst_nb.sphinx_ import HideCodeCellNode  # type: ignore[import-untyped]
+
+    app.add_node(HideCodeCellNode, override=True,
+                 html=(_visit_hidden_input, _depart_hidden_input))
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
@@ -509,8 +534,10 @@ def parse_args(argv: Sequence[str]) -> Options:
                         help="run the html builder only (no doctests)")
     parser.add_argument("-E", "--fresh", action="store_true",
                         help="re-read every page (ignore the saved environment)")
-    parser.add_argument("-j", "--jobs", type=_jobs, default=_jobs("auto"),
-                        help="parallel readers: a number or 'auto' (default: auto)")
+    # One reader by default: parallel readers start Jupyter kernels at the same moment, and
+    # kernels that pick their TCP ports at once can collide ("Address already in use").
+    parser.add_argument("-j", "--jobs", type=_jobs, default=1,
+                        help="parallel readers: a number or 'auto' (default: 1)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print warnings and errors only")
     parser.add_argument("-D", dest="define", action="append", default=[], metavar="NAME=VALUE",
