@@ -51,7 +51,7 @@ def test_decode_gemv_intensity_is_two_flops_per_weight_element() -> None:
     up = rows["up"]
     # [1, D] @ [D, F]: 2·D·F FLOPs; reads D + D·F elements, writes F, 2 bytes each in bf16.
     assert up.flops == 2 * d * f
-    assert up.bytes == 2 * (d + d * f + f)
+    assert up.bytes_moved == 2 * (d + d * f + f)
     assert up.intensity == pytest.approx(2 * d * f / (2 * (d + d * f + f)))
     assert up.op.intensity == pytest.approx(up.intensity / 2)   # fp32 moves twice the bytes
     assert all(r.bound == "memory" for r in rows.values())
@@ -65,7 +65,7 @@ def test_decode_scores_read_whole_cache() -> None:
     n, k, h = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim
     assert scores.flops == 2 * n * h * s
     # bf16 bytes: queries N·H, keys K·H·S read; scores N·S written.
-    assert scores.bytes == 2 * (n * h + k * h * s + n * s)
+    assert scores.bytes_moved == 2 * (n * h + k * h * s + n * s)
 
 
 def test_prefill_bounds_follow_ridge() -> None:

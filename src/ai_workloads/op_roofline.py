@@ -92,14 +92,14 @@ class OpRoofline:
         return self.op.flops
 
     @property
-    def bytes(self) -> int:
+    def bytes_moved(self) -> int:
         """Bytes read plus written, in ``dtype``."""
         return self.bytes_read + self.bytes_written
 
     @property
     def intensity(self) -> float:
         """FLOPs per byte moved, in ``dtype`` (0 for an op that moves nothing)."""
-        return self.flops / self.bytes if self.bytes else 0.0
+        return self.flops / self.bytes_moved if self.bytes_moved else 0.0
 
     @property
     def bound(self) -> Bound:
@@ -114,7 +114,7 @@ def op_roofline(op: TracedOp, hw: Accelerator, dtype: str = "bf16") -> OpRooflin
     >>> op = TracedOp("q", "matmul", 0, ((512, 512), (512, 512)), (512, 512), "float32",
     ...               flops=2 * 512**3, bytes_read=2 * 4 * 512**2, bytes_written=4 * 512**2)
     >>> row = op_roofline(op, get_accelerator("a100-sxm-80gb"), "bf16")
-    >>> row.bytes == 3 * 2 * 512**2, round(row.intensity, 2), row.bound
+    >>> row.bytes_moved == 3 * 2 * 512**2, round(row.intensity, 2), row.bound
     (True, 170.67, 'compute')
     """
     return OpRoofline(op, check_dtype(dtype), rescale_bytes(op.bytes_read, op.dtype, dtype),

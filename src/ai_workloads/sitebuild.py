@@ -26,6 +26,7 @@ The module is also the Sphinx extension named in ``conf.py``. It
 from __future__ import annotations
 
 import argparse
+import builtins
 import doctest
 import hashlib
 import importlib
@@ -291,8 +292,8 @@ def _resolve_short_name(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     """
     if node.get("refdomain") != "py":
         return None
-    if is_type_alias(node["reftarget"]):
-        return contnode
+    if is_type_alias(node["reftarget"]) or hasattr(builtins, node["reftarget"]):
+        return contnode  # a builtin such as ``bytes`` is never a package attribute
     if node.hasattr("refspecific"):
         return None
     retry = node.deepcopy()

@@ -64,14 +64,14 @@ class TracedOp:
     expert: int | None = None
 
     @property
-    def bytes(self) -> int:
+    def bytes_moved(self) -> int:
         """Bytes read plus bytes written."""
         return self.bytes_read + self.bytes_written
 
     @property
     def intensity(self) -> float:
         """Arithmetic intensity, FLOPs per byte moved (0 for an op that moves nothing)."""
-        return self.flops / self.bytes if self.bytes else 0.0
+        return self.flops / self.bytes_moved if self.bytes_moved else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the fields.

@@ -58,7 +58,7 @@ def block_op_table(rows: Sequence[OpRoofline], chip: str) -> Table:
          ", ".join(shape_text(r.op.dtype, s) for s in r.op.input_shapes),
          shape_text(r.op.dtype, r.op.output_shape),
          f"{r.flops:,}", f"{r.op.bytes_read:,}", f"{r.op.bytes_written:,}",
-         f"{r.op.intensity:.2f}", f"{r.bytes:,}", f"{r.intensity:.2f}", r.bound)
+         f"{r.op.intensity:.2f}", f"{r.bytes_moved:,}", f"{r.intensity:.2f}", r.bound)
         for r in rows)
     columns = ("op", "inputs", "output", "FLOPs", f"bytes read ({traced})",
                f"bytes written ({traced})", f"FLOP/byte ({traced})", f"bytes moved ({dtype})",
