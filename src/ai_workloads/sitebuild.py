@@ -611,6 +611,30 @@ def _run_builder(name: str, options: Options) -> int:
     return 1 if app.statuscode else 0
 
 
+def _stamp(options: Options) -> Path:
+    return options.out / "doctest" / ".passed"
+
+
+def doctest_key(options: Options, environ: Mapping[str, str] = os.environ) -> str:
+    """What the doctest run depends on: the saved environment (every page's doctree, the
+    configuration and with it the package fingerprint) and the options.
+
+    A no-change rebuild finds the same key as the last passing run and skips the doctests,
+    whose outcome cannot have changed. ``-E`` and CI always run them (empty key).
+
+    >>> doctest_key(Options(source=Path("no-such-folder"), out=Path("no-such-build")))
+    ''
+    """
+    pickle = options.out / "doctrees" / "environment.pickle"
+    if options.fresh or environ.get("CI", "").strip().lower() not in _CI_OFF \
+            or not pickle.is_file():
+        return ""
+    digest = hashlib.sha256(pickle.read_bytes())
+    digest.update(repr((options.nitpicky, options.warnings_are_errors,
+                        sorted(options.overrides))).encode())
+    return digest.hexdigest()
+
+
 def build(options: Options) -> int:
     """Run the builders in order; return the exit status of the whole build.
 
@@ -624,7 +648,14 @@ def build(options: Options) -> int:
     worst = 0
     for name in builders(options):
         start = time.perf_counter()
+        key = doctest_key(options) if name == "doctest" else ""
+        if key and _stamp(options).is_file() and _stamp(options).read_text() == key:
+            print("sitebuild: doctest skipped: nothing changed since its last passing run",
+                  file=sys.stderr)
+            continue
         status = _run_builder(name, options)
+        if key and status == 0:
+            _stamp(options).write_text(key)
         elapsed = time.perf_counter() - start
         verdict = ("ok", "FAILED (warnings or failed doctests)", "FAILED (error)")[status]
         print(f"sitebuild: {name} {verdict} in {elapsed:.1f} s", file=sys.stderr)
