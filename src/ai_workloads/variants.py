@@ -11,12 +11,13 @@ the reference model's RoPE (:func:`ai_workloads.reference.rope`); counts and byt
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from .catalog import get_model, model_entry, model_names
 from .config import TransformerConfig
 from .dtypes import nbytes
 from .errors import WorkloadError, positive_int
@@ -143,6 +144,24 @@ def rope_scores(distances: Sequence[int] | npt.ArrayLike, head_dim: int,
     return scores
 
 
+# ----------------------------------------------------------------------------- catalog
+
+def catalog_groups(key: Callable[[TransformerConfig], str],
+                   names: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """The catalog's models (display names, catalog order) grouped by ``key(cfg)``.
+
+    >>> groups = catalog_groups(lambda cfg: cfg.attention_kind)
+    >>> groups["MQA"]
+    ['Gemma 2B']
+    >>> "Llama 2 70B" in groups["GQA"], sorted(groups)
+    (True, ['GQA', 'MHA', 'MQA'])
+    """
+    out: dict[str, list[str]] = {}
+    for name in names if names is not None else model_names():
+        out.setdefault(key(get_model(name)), []).append(model_entry(name).display)
+    return out
+
+
 # ----------------------------------------------------------------------------- KV sharing
 
 @dataclass(frozen=True, slots=True)
@@ -249,20 +268,57 @@ def longest_standard_context(capacity_bytes: int, head_dim: int = 128, heads: in
 
 @dataclass(frozen=True, slots=True)
 class MoeSummary:
-    """Total vs active parameters of an MoE model, and the weight bytes a decode step reads."""
+    """Total vs active parameters of an MoE model, its FLOPs per token, and the weight bytes
+    a decode step reads.
+
+    ``dense_total`` is the same shape with one expert per layer (for Mixtral 8x7B, exactly
+    Mistral 7B); ``flops_per_token`` and ``flops_all_experts`` are the matmul FLOPs of one
+    token with ``k`` and with all ``E`` experts run (context 1, so attention adds almost
+    nothing).
+    """
 
     total: int
     active: int
     expert_params: int
+    dense_total: int
+    flops_per_token: int
+    flops_all_experts: int
     total_bytes: int
     read_batch_1: float
     read_large_batch: float
     large_batch: int
+    n_experts: int
+    experts_per_token: int
 
     @property
     def active_fraction(self) -> float:
-        """Active parameters per token as a fraction of the total (the compute fraction)."""
+        """Active parameters per token as a fraction of the total."""
         return self.active / self.total
+
+    @property
+    def routed_fraction(self) -> float:
+        """``k/E``: the share of the experts a token runs (of the expert MLPs only)."""
+        return self.experts_per_token / self.n_experts
+
+    @property
+    def expert_share(self) -> float:
+        """The experts' share of all parameters."""
+        return self.expert_params / self.total
+
+    @property
+    def flops_fraction(self) -> float:
+        """Matmul FLOPs per token with ``k`` experts over those with all ``E`` experts run."""
+        return self.flops_per_token / self.flops_all_experts
+
+    @property
+    def total_over_dense(self) -> float:
+        """Total parameters over those of the same shape with one expert."""
+        return self.total / self.dense_total
+
+    @property
+    def active_over_dense(self) -> float:
+        """Active parameters over those of the same shape with one expert."""
+        return self.active / self.dense_total
 
     @property
     def read_fraction_batch_1(self) -> float:
@@ -275,14 +331,26 @@ class MoeSummary:
         return self.read_large_batch / self.total_bytes
 
 
+def dense_counterpart(cfg: TransformerConfig) -> TransformerConfig:
+    """``cfg`` with a single expert per layer: the dense model of the same shape.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> dense_counterpart(get_model("mixtral-8x7b")).is_moe
+    False
+    """
+    return cfg.replace(name=f"{cfg.name}-dense", n_experts=1, experts_per_token=1)
+
+
 def moe_summary(cfg: TransformerConfig, large_batch: int = 64,
                 dtype: str = "bf16") -> MoeSummary:
-    """Parameters and decode weight reads of an MoE model (uniform routing assumed).
+    """Parameters, FLOPs per token and decode weight reads of an MoE model (uniform routing).
 
     >>> from ai_workloads.catalog import get_model
     >>> m = moe_summary(get_model("mixtral-8x7b"))
     >>> m.total, m.active, round(m.active_fraction, 3), m.read_batch_1 == 2 * m.active
     (46702792704, 12879925248, 0.276, True)
+    >>> m.dense_total, m.routed_fraction
+    (7241732096, 0.25)
     """
     if not cfg.is_moe:
         raise WorkloadError(f"{cfg.name} is dense (n_experts = 1); pick an MoE model "
@@ -290,6 +358,12 @@ def moe_summary(cfg: TransformerConfig, large_batch: int = 64,
     positive_int("large_batch", large_batch)
     counts = param_counts(cfg)
     experts = cfg.n_layers * sum(counts.per_layer[n] for n in ("gate", "up", "down"))
-    return MoeSummary(counts.total, counts.active, experts, weight_bytes(cfg, dtype),
+    every_expert = cfg.replace(experts_per_token=cfg.n_experts)
+    return MoeSummary(counts.total, counts.active, experts,
+                      param_counts(dense_counterpart(cfg)).total,
+                      sum(op_flops(cfg, 1, 1).values()),
+                      sum(op_flops(every_expert, 1, 1).values()),
+                      weight_bytes(cfg, dtype),
                       moe_weight_bytes_read(cfg, 1, dtype),
-                      moe_weight_bytes_read(cfg, large_batch, dtype), large_batch)
+                      moe_weight_bytes_read(cfg, large_batch, dtype), large_batch,
+                      cfg.n_experts, cfg.experts_per_token)

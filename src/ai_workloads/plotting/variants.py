@@ -32,25 +32,35 @@ _DESCRIPTION = {
 }
 
 
-def variants_table(variants: Sequence[KvVariant], used_by: Sequence[str]) -> Table:
-    """The attention variants: ``K``, cached values ``2·L·K·H`` and bytes per token.
+def variants_table(variants: Sequence[KvVariant], used_by: Sequence[str],
+                   examples: Sequence[str] | None = None) -> Table:
+    """The attention variants: ``K``, cached values ``2·L·K·H`` and bytes per token, and who
+    uses each; with ``examples``, a first column names the model each row's numbers are for.
 
     >>> from ai_workloads.catalog import get_model
     >>> from ai_workloads.variants import kv_variants
     >>> t = variants_table(kv_variants(get_model("llama-2-7b"), context=1), ["a", "b", "c"])
     >>> t.rows[2]
     ('MQA', '1', 'one K, V head shared by all query heads', '8,192', '16,384', '32x', 'c')
+    >>> variants_table(kv_variants(get_model("llama-2-7b")), "abc", ["x", "y", "z"]).columns[1]
+    'example'
     """
     if len(variants) != len(used_by):
         raise WorkloadError(f"{len(variants)} variants but {len(used_by)} 'used by' cells")
-    rows = tuple(
+    if examples is not None and len(examples) != len(variants):
+        raise WorkloadError(f"{len(variants)} variants but {len(examples)} examples")
+    rows: tuple[tuple[str, ...], ...] = tuple(
         (v.kind, str(v.n_kv_heads), _DESCRIPTION.get(v.kind, ""), f"{v.elements_per_token:,}",
          f"{v.bytes_per_token:,}", f"{v.reduction}x", who)
         for v, who in zip(variants, used_by, strict=True))
-    return Table("Attention variants",
-                 ("variant", "K", "what is shared", "values / token (2·L·K·H)",
-                  "bytes / token", "smaller than MHA", "used by"),
-                 rows, ("l", "r", "l", "r", "r", "r", "l"))
+    columns: tuple[str, ...] = ("variant", "K", "what is shared", "values / token (2·L·K·H)",
+                                "bytes / token", "smaller than MHA", "used by")
+    align: tuple[str, ...] = ("l", "r", "l", "r", "r", "r", "l")
+    if examples is not None:
+        rows = tuple((r[0], ex, *r[1:]) for r, ex in zip(rows, examples, strict=True))
+        columns = (columns[0], "example", *columns[1:])
+        align = ("l", "l", *align[1:])
+    return Table("Attention variants", columns, rows, align)
 
 
 def rope_figure(frequencies: npt.ArrayLike, distances: npt.ArrayLike,
@@ -67,7 +77,7 @@ def rope_figure(frequencies: npt.ArrayLike, distances: npt.ArrayLike,
     left.semilogy(np.arange(freqs.size), freqs, marker=".", linestyle="none")
     label_axes(left, xlabel="pair index i", ylabel="angle per position θ_i (rad)",
                title=f"θ_i = {theta:g}^(−2i/H), H = {head_dim}")
-    right.plot(np.asarray(distances), np.asarray(scores))
+    right.plot(np.asarray(distances), np.asarray(scores), linewidth=1.2)
     right.set_xscale("symlog", linthresh=1.0)
     right.axhline(0.0, color=OKABE_ITO["black"], linewidth=0.6)
     label_axes(right, xlabel="relative distance d (tokens)", ylabel="q·k / H",
@@ -78,13 +88,15 @@ def rope_figure(frequencies: npt.ArrayLike, distances: npt.ArrayLike,
 def _bar_labels(ax: Axes, variants: Sequence[KvVariant], values: Sequence[float]) -> None:
     top = max(values)
     for i, (v, y) in enumerate(zip(variants, values, strict=True)):
-        ax.text(i, y + 0.03 * top, f"{v.n_kv_heads} KV heads\n1/{v.reduction} of MHA",
-                ha="center", va="bottom", fontsize=8.5)
+        size = "MHA: full size" if v.reduction == 1 else f"{v.reduction}× smaller"
+        ax.text(i, y + 0.03 * top, f"K = {v.n_kv_heads}\n{size}", ha="center", va="bottom",
+                fontsize=8.5)
 
 
 def kv_flash_figure(variants: Sequence[KvVariant], context: int, curve: AttentionMemoryCurve,
-                    capacity_bytes: int, capacity_label: str) -> Figure:
-    """Left: KV cache (GB) by variant at ``context``; right: attention memory vs context.
+                    capacity_bytes: int, capacity_label: str, chip: str = "H100") -> Figure:
+    """Left: KV cache (GB) by variant at ``context``; right: attention memory vs context,
+    with a dashed line at the memory of one ``chip``.
 
     >>> from ai_workloads.catalog import get_model
     >>> from ai_workloads.variants import attention_memory_curve, kv_variants
@@ -106,7 +118,7 @@ def kv_flash_figure(variants: Sequence[KvVariant], context: int, curve: Attentio
     right.loglog(curve.tokens, [gb(b) for b in curve.flash], color=palette[2],
                  label="FlashAttention (tiles)")
     right.axhline(gb(capacity_bytes), color=OKABE_ITO["black"], linestyle="--", linewidth=1.0,
-                  label=f"H100 memory ({capacity_label})")
+                  label=f"{chip} memory ({capacity_label})")
     right.legend(loc="upper left")
     label_axes(right, xlabel="context T (tokens)",
                ylabel=f"attention memory, one head, {curve.dtype} (GB)",
