@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 html: $(STAMP)
-	$(BIN)/python -m ai_workloads.sitebuild $(SPHINX_OPTS)
+	$(BIN)/python docs/_ext/sitebuild.py $(SPHINX_OPTS)
 
 doctest: $(STAMP)
-	$(BIN)/python -m ai_workloads.sitebuild --doctest-only $(SPHINX_OPTS)
+	$(BIN)/python docs/_ext/sitebuild.py --doctest-only $(SPHINX_OPTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks conf.py

@@ -1,16 +1,22 @@
 """Sphinx configuration of the lecture site "AI Workloads & Dataflow".
 
 Equivalent to ``sphinx-build -c . docs _build/html``; ``make html`` builds it with
-``python -m ai_workloads.sitebuild``, which also runs every doctest. The build machinery
+``python docs/_ext/sitebuild.py``, which also runs every doctest. The build machinery
 (source fingerprint, execution cache, offline MathJax, notebook downloads) lives in the
-Sphinx extension :mod:`ai_workloads.sitebuild`; this file only states settings.
+local Sphinx extension ``docs/_ext/sitebuild.py``; this file only states settings.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
-from ai_workloads import __version__, sitebuild
+sys.path.insert(0, str(Path(__file__).resolve().parent / "docs" / "_ext"))
+
+import sitebuild
+
+from ai_workloads import __version__
 
 # -- Project -------------------------------------------------------------------------------
 
@@ -32,7 +38,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
-    "ai_workloads.sitebuild",  # fingerprint, cache, offline MathJax, .ipynb downloads
+    "sitebuild",  # fingerprint, cache, offline MathJax, .ipynb downloads
 ]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ai_workloads.measure import (
+from ai_workloads.measure.machine import (
     DecodeProfile,
     MachineReport,
     MachineRoofline,

@@ -1,7 +1,7 @@
 """The site build: how long it takes, how much of that is the chapters' own code, page weight.
 
 Builds a copy of the site (``docs/`` and ``conf.py`` copied into a temporary folder, so the
-repository is never touched) with ``python -m ai_workloads.sitebuild -n --keep-going``, the
+repository is never touched) with ``python docs/_ext/sitebuild.py -n --keep-going``, the
 command of ``make html``, and times
 
 * a cold build: a fresh output folder, so every chapter executes (an empty cache);
@@ -76,7 +76,8 @@ def build(site: Path, fingerprint: str, jobs: str = "auto") -> BuildTime:
     made meanwhile (which would re-execute every chapter) does not skew the rebuilds.
     """
     env = {k: v for k, v in os.environ.items() if k != "CI"}
-    command = [sys.executable, "-m", "ai_workloads.sitebuild", "-n", "--keep-going", "-q",
+    command = [sys.executable, str(ROOT / "docs" / "_ext" / "sitebuild.py"),
+               "-n", "--keep-going", "-q",
                "-j", jobs, "--source", str(site / "docs"), "--confdir", str(site),
                "--out", str(site / "_build"), "-D", f"ai_workloads_fingerprint={fingerprint}"]
     start = time.perf_counter()

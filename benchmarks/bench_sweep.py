@@ -1,8 +1,8 @@
 """Sweep speed: vectorized decode bounds over (model, hardware, context, batch).
 
-Times :func:`ai_workloads.sweep.decode_grid` on every catalog decoder × every catalog chip
+Times :func:`ai_workloads.analysis.sweep.decode_grid` on every catalog decoder × every catalog chip
 × 80 contexts × 100 batches (over a million points), and a plain Python loop of the scalar
-:func:`ai_workloads.roofline.decode_step` over a random sample of the same points, to
+:func:`ai_workloads.analysis.roofline.decode_step` over a random sample of the same points, to
 report points/s for both and the speed-up. Target: at least 1,000,000 points/s.
 """
 
@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from ai_workloads.analysis.roofline import decode_step
+from ai_workloads.analysis.sweep import decode_grid
 from ai_workloads.catalog import accelerator_names, get_accelerator, get_model, model_names
-from ai_workloads.roofline import decode_step
-from ai_workloads.sweep import decode_grid
 
 LOOP_SAMPLE = 3000
 REPEATS = 5

@@ -89,7 +89,7 @@ def to_json(value: Any) -> Any:
 
 def machine() -> dict[str, Any]:
     """The machine's description, from the package's measuring module."""
-    from ai_workloads.measure import machine_info
+    from ai_workloads.measure.machine import machine_info
 
     return machine_info().to_dict()
 

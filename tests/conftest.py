@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
+
+# The site's Sphinx extension lives beside the docs, outside the package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "_ext"))
 
 from ai_workloads.catalog import model_entry, model_names
 

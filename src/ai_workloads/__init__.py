@@ -5,6 +5,7 @@
 6738415616
 """
 
+from .analysis.params import ParamCounts, param_counts
 from .catalog import (
     accelerator_names,
     get_accelerator,
@@ -14,10 +15,9 @@ from .catalog import (
     resolve_accelerator,
     resolve_model,
 )
-from .config import TransformerConfig, from_hf_dict, load_config
-from .errors import WorkloadError
-from .hardware import Accelerator, accelerator_from_dict, load_accelerator
-from .params import ParamCounts, param_counts
+from .core.accelerator import Accelerator, accelerator_from_dict, load_accelerator
+from .core.config import TransformerConfig, from_hf_dict, load_config
+from .core.errors import WorkloadError
 
 __all__ = [
     "Accelerator",

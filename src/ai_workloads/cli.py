@@ -22,20 +22,20 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from . import __version__
-from .catalog import model_entry, resolve_accelerator, resolve_model
-from .config import TransformerConfig
-from .dtypes import BITS, STORAGE_DTYPES
-from .errors import WorkloadError
-from .flops import (
+from .analysis.flops import (
     blocks_only_decode_flops,
     decode_flops,
     op_flops,
     prefill_flops,
 )
-from .memory import devices_needed, max_batch, serving_memory
-from .params import param_counts
-from .roofline import critical_batch, decode_step, ridge_point
-from .tables import Table, bytes_cell, hardware_table, models_table, params_table
+from .analysis.memory import devices_needed, max_batch, serving_memory
+from .analysis.params import param_counts
+from .analysis.roofline import critical_batch, decode_step, ridge_point
+from .catalog import model_entry, resolve_accelerator, resolve_model
+from .core.config import TransformerConfig
+from .core.dtypes import BITS, STORAGE_DTYPES
+from .core.errors import WorkloadError
+from .present.tables import Table, bytes_cell, hardware_table, models_table, params_table
 
 PROG = "ai-workloads"
 
@@ -245,7 +245,7 @@ def _cmd_roofline(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 
 def _cmd_trace(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from .trace import trace_forward, trace_table
+    from .reference.tracer import trace_forward, trace_table
 
     cfg = resolve_model(args.model)
     trace = trace_forward(cfg, prefill=args.prefill, context=args.context,
@@ -266,7 +266,7 @@ def _cmd_hardware(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 
 def _cmd_errata(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from .errata import errata
+    from .analysis.errata import errata
 
     items = errata()
     rows = tuple((e.key, e.notes_value, e.reproduced or "–", e.correct) for e in items)

@@ -1,0 +1,183 @@
+"""Bytes: weights by dtype, KV cache, activations, and what fits on how many devices.
+
+Counts are exact integers (bytes, not GB); convert only for display.
+
+>>> from ai_workloads.catalog import get_model
+>>> cfg = get_model("llama-2-70b")
+>>> kv_cache_bytes(cfg, context=32768, batch=1, dtype="bf16")
+10737418240
+>>> weight_bytes(cfg, "bf16")
+137953296384
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.accelerator import Accelerator
+from ..core.config import TransformerConfig
+from ..core.dtypes import check_dtype, nbytes
+from ..core.errors import WorkloadError, positive_int
+from .params import param_counts
+
+
+def weight_bytes(cfg: TransformerConfig, dtype: str = "bf16") -> int:
+    """Bytes to store every parameter in ``dtype`` (4-bit formats: no scales counted).
+
+    >>> from ai_workloads.catalog import get_model
+    >>> weight_bytes(get_model("llama-2-7b"), "int4")
+    3369207808
+    """
+    return nbytes(param_counts(cfg).total, dtype)
+
+
+def kv_elements_per_token(cfg: TransformerConfig) -> int:
+    """Cached values per token: a key and a value of ``K·H`` in each of ``L`` layers.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> kv_elements_per_token(get_model("llama-2-70b"))    # 2 · 80 · 8 · 128
+    163840
+    """
+    if cfg.encoder:
+        raise WorkloadError(f"{cfg.name} is an encoder: it keeps no KV cache")
+    return 2 * cfg.n_layers * cfg.kv_dim
+
+
+def kv_cache_bytes(cfg: TransformerConfig, context: int, batch: int = 1,
+                   dtype: str = "bf16") -> int:
+    """Bytes of KV cache for ``batch`` sequences of ``context`` tokens (GQA-aware).
+
+    >>> from ai_workloads.catalog import get_model
+    >>> cfg = get_model("llama-2-70b")
+    >>> kv_cache_bytes(cfg, 32768) * 8 == kv_cache_bytes(cfg.with_mha(), 32768)
+    True
+    """
+    positive_int("context", context)
+    positive_int("batch", batch)
+    return nbytes(kv_elements_per_token(cfg) * context * batch, dtype)
+
+
+def activation_bytes(cfg: TransformerConfig, tokens: int, batch: int = 1,
+                     dtype: str = "bf16", materialize_scores: bool = False) -> int:
+    """An estimate of the peak activation memory of an inference forward pass.
+
+    Activations are freed layer by layer, so the peak is one layer's worth: the residual
+    stream ``B·T·D`` plus the widest intermediate (the MLP's gate and up outputs, ``2·B·T·F``
+    per routed expert, or the q/k/v outputs), plus ``B·N·T·T`` attention scores when they
+    are materialized (no FlashAttention). It is an estimate, not an exact count: frameworks
+    add workspace and fragmentation on top.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> cfg = get_model("llama-2-7b")
+    >>> activation_bytes(cfg, tokens=4096)   # 2 bytes · 4096 · (4096 + 2 · 11008)
+    213909504
+    """
+    positive_int("tokens", tokens)
+    positive_int("batch", batch)
+    rows = batch * tokens
+    mlp = (2 if cfg.gated_mlp else 1) * cfg.d_ff * cfg.experts_per_token
+    widest = max(mlp, cfg.q_dim + 2 * cfg.kv_dim)
+    elements = rows * (cfg.d_model + widest)
+    if materialize_scores:
+        elements += batch * cfg.n_heads * tokens * tokens
+    return nbytes(elements, dtype)
+
+
+def attention_memory_bytes(tokens: int, head_dim: int, heads: int = 1,
+                           dtype: str = "fp32", flash: bool = False) -> int:
+    """Working memory of one attention call beyond its Q, K, V inputs.
+
+    Standard attention materializes the ``T×T`` score matrix per head (plus the ``T×H``
+    output); FlashAttention streams tiles and keeps only the output and two softmax
+    statistics (running max and sum) per query: ``T·(H + 2)`` per head.
+
+    >>> attention_memory_bytes(1_000_000, 128)   # 4 bytes · (10**12 + 1.28·10**8)
+    4000512000000
+    >>> attention_memory_bytes(1_000_000, 128, flash=True)
+    520000000
+    """
+    positive_int("tokens", tokens)
+    positive_int("head_dim", head_dim)
+    positive_int("heads", heads)
+    per_head = tokens * (head_dim + 2) if flash else tokens * tokens + tokens * head_dim
+    return nbytes(heads * per_head, dtype)
+
+
+@dataclass(frozen=True, slots=True)
+class ServingMemory:
+    """Memory of a model being served: weights, KV cache and activations, in bytes."""
+
+    weights: int
+    kv_cache: int
+    activations: int
+
+    @property
+    def total(self) -> int:
+        """Weights + KV cache + activations."""
+        return self.weights + self.kv_cache + self.activations
+
+
+def serving_memory(cfg: TransformerConfig, context: int, batch: int = 1,
+                   dtype: str = "bf16", kv_dtype: str | None = None,
+                   prefill_chunk: int | None = None) -> ServingMemory:
+    """Weights, KV cache and peak activations of serving ``batch`` sequences at ``context``.
+
+    Activations are those of prefilling one chunk of ``prefill_chunk`` tokens (default: the
+    whole context) of one sequence with FlashAttention, the largest pass a server runs.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> mem = serving_memory(get_model("llama-2-70b"), context=32768)
+    >>> mem.weights, mem.kv_cache
+    (137953296384, 10737418240)
+    """
+    kv_dtype = check_dtype(kv_dtype or dtype)
+    chunk = prefill_chunk or context
+    return ServingMemory(
+        weights=weight_bytes(cfg, dtype),
+        kv_cache=kv_cache_bytes(cfg, context, batch, kv_dtype),
+        activations=activation_bytes(cfg, chunk, 1, dtype),
+    )
+
+
+def devices_needed(cfg: TransformerConfig, hw: Accelerator, context: int, batch: int = 1,
+                   dtype: str = "bf16", kv_dtype: str | None = None) -> int:
+    """The fewest devices of ``hw`` whose memory holds :func:`serving_memory`.
+
+    >>> from ai_workloads.catalog import get_model, get_accelerator
+    >>> devices_needed(get_model("llama-2-70b"), get_accelerator("h100-sxm"), 32768)
+    2
+    """
+    total = serving_memory(cfg, context, batch, dtype, kv_dtype).total
+    return -(-total // hw.capacity_bytes)
+
+
+def fits(cfg: TransformerConfig, hw: Accelerator, context: int, batch: int = 1,
+         n_devices: int = 1, dtype: str = "bf16", kv_dtype: str | None = None) -> bool:
+    """Whether weights, KV cache and activations fit in ``n_devices`` of ``hw``.
+
+    >>> from ai_workloads.catalog import get_model, get_accelerator
+    >>> fits(get_model("llama-2-70b"), get_accelerator("h100-sxm"), 4096)
+    False
+    """
+    positive_int("n_devices", n_devices)
+    total = serving_memory(cfg, context, batch, dtype, kv_dtype).total
+    return total <= n_devices * hw.capacity_bytes
+
+
+def max_batch(cfg: TransformerConfig, hw: Accelerator, context: int, n_devices: int = 1,
+              dtype: str = "bf16", kv_dtype: str | None = None) -> int:
+    """The largest batch whose weights and KV cache fit (0 if the weights alone do not).
+
+    Decode activations (one token per sequence) are negligible and not counted.
+
+    >>> from ai_workloads.catalog import get_model, get_accelerator
+    >>> cfg, h100 = get_model("llama-2-70b"), get_accelerator("h100-sxm")
+    >>> max_batch(cfg, h100, context=2048), max_batch(cfg, h100, context=2048, n_devices=2)
+    (0, 32)
+    """
+    positive_int("n_devices", n_devices)
+    free = n_devices * hw.capacity_bytes - weight_bytes(cfg, dtype)
+    if free <= 0:
+        return 0
+    per_sequence = kv_cache_bytes(cfg, context, 1, kv_dtype or dtype)
+    return free // per_sequence

@@ -1,0 +1,190 @@
+"""The scale of frontier models: parameters, training tokens, training compute, and its growth.
+
+A row joins a training-compute milestone (:func:`ai_workloads.analysis.growth.milestones`, ``6·N·D``
+where N and D are published) with the exact parameter count of the catalog model, where
+the catalog has the model. GPT-4's size was never published: the ~1.8T figure that
+circulates (and that the lecture notes quote) is an unconfirmed estimate and is marked so.
+
+>>> rows = {r.name: r for r in scale_rows()}
+>>> rows["GPT-3 175B"].params, rows["GPT-4"].params_estimated
+(174604259328, True)
+>>> round(compare_scale(rows["GPT-4"], rows["Llama 3.1 405B"]).params_ratio, 2)
+4.44
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ..catalog import get_model
+from ..core.errors import WorkloadError, positive_int
+from .growth import GrowthFit, Milestone, doubling_line, fit_growth, milestones
+from .params import param_counts
+
+#: Parameter counts that were never published, with where the estimate comes from.
+PARAMS_ESTIMATES: dict[str, tuple[int, str]] = {
+    "GPT-4": (1_800_000_000_000,
+              "unconfirmed estimate quoted in the lecture notes; OpenAI has not published "
+              "GPT-4's parameter count"),
+}
+
+#: The lecture's scale table: (milestone name, catalog model or None).
+LECTURE_SCALE_MODELS: tuple[tuple[str, str | None], ...] = (
+    ("GPT-2 (1.5B)", "gpt2-xl"),
+    ("GPT-3 175B", "gpt-3"),
+    ("GPT-4", None),
+    ("Llama 3.1 405B", "llama-3.1-405b"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleRow:
+    """One model: parameters, training tokens and training compute, each marked if estimated."""
+
+    name: str
+    year: float
+    params: int
+    params_estimated: bool
+    tokens: int | None
+    training_flops: float
+    flops_estimated: bool
+    source: str
+
+    @property
+    def tokens_per_param(self) -> float | None:
+        """Training tokens per parameter (``None`` where the tokens are unpublished).
+
+        >>> round(scale_row("Chinchilla 70B").tokens_per_param, 1)
+        20.0
+        """
+        return None if self.tokens is None else self.tokens / self.params
+
+
+def milestone(name: str) -> Milestone:
+    """The training-compute milestone called ``name``.
+
+    >>> milestone("GPT-3 175B").tokens
+    300000000000
+    >>> milestone("GPT-5")
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: unknown milestone 'GPT-5'; known: BERT-base, ...
+    """
+    for m in milestones():
+        if m.name == name:
+            return m
+    known = ", ".join(m.name for m in milestones())
+    raise WorkloadError(f"unknown milestone {name!r}; known: {known}")
+
+
+def scale_row(name: str, model: str | None = None) -> ScaleRow:
+    """Milestone ``name``, with exact parameters from catalog ``model`` when given.
+
+    >>> r = scale_row("GPT-2 (1.5B)", "gpt2-xl")
+    >>> r.params, r.params_estimated, r.flops_estimated
+    (1557611200, False, True)
+    """
+    m = milestone(name)
+    if model is not None:
+        params, estimated = param_counts(get_model(model)).total, False
+    elif m.params is not None:
+        params, estimated = m.params, False
+    elif name in PARAMS_ESTIMATES:
+        params, estimated = PARAMS_ESTIMATES[name][0], True
+    else:
+        raise WorkloadError(f"no parameter count for {name!r}; name its catalog model")
+    return ScaleRow(m.name, m.year, params, estimated, m.tokens, m.training_flops,
+                    m.estimated, m.source)
+
+
+def scale_rows(models: Sequence[tuple[str, str | None]] = LECTURE_SCALE_MODELS,
+               ) -> tuple[ScaleRow, ...]:
+    """Rows of the scale table; by default the lecture's four models.
+
+    >>> [r.name for r in scale_rows()]
+    ['GPT-2 (1.5B)', 'GPT-3 175B', 'GPT-4', 'Llama 3.1 405B']
+    """
+    return tuple(scale_row(name, model) for name, model in models)
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleComparison:
+    """Model ``a`` against model ``b``: ratios of parameters and of training compute."""
+
+    a: str
+    b: str
+    params_ratio: float
+    compute_ratio: float
+    estimated: bool
+
+
+def compare_scale(a: ScaleRow, b: ScaleRow) -> ScaleComparison:
+    """``a``'s parameters and training compute as multiples of ``b``'s.
+
+    ``estimated`` is true when any of the four numbers is an estimate.
+
+    >>> rows = {r.name: r for r in scale_rows()}
+    >>> c = compare_scale(rows["Llama 3.1 405B"], rows["GPT-4"])
+    >>> round(c.compute_ratio, 2), c.estimated
+    (3.8, True)
+    """
+    return ScaleComparison(
+        a.name, b.name, a.params / b.params, a.training_flops / b.training_flops,
+        a.params_estimated or b.params_estimated or a.flops_estimated or b.flops_estimated)
+
+
+# ----------------------------------------------------------------------------- growth
+
+
+@dataclass(frozen=True)
+class GrowthCurves:
+    """The milestones' fitted trend and a Moore's-law line over the same years."""
+
+    fit: GrowthFit
+    years: npt.NDArray[np.float64]
+    fitted: npt.NDArray[np.float64]
+    moore: npt.NDArray[np.float64]
+    doubling_years: float
+    fitted_span_factor: float
+    moore_span_factor: float
+
+    @property
+    def span_years(self) -> float:
+        """Years from the first point to the last.
+
+        >>> round(growth_curves(milestones()).span_years, 2)
+        5.78
+        """
+        return float(self.years[-1] - self.years[0])
+
+
+def growth_curves(points: Sequence[Milestone], doubling_years: float = 2.0,
+                  samples: int = 50) -> GrowthCurves:
+    """A least-squares trend through ``points`` and a Moore's-law line from the first one.
+
+    The Moore's-law line doubles every ``doubling_years`` on the real year axis, starting
+    at the first point's compute. ``*_span_factor`` is how much each grows over the
+    points' years.
+
+    >>> c = growth_curves([Milestone("a", 2000.0, 1e20, None, None, False, ""),
+    ...                    Milestone("b", 2004.0, 1e24, None, None, False, "")])
+    >>> round(c.fit.factor_per_year, 6), round(c.fitted_span_factor), c.moore_span_factor
+    (10.0, 10000, 4.0)
+    """
+    if len(points) < 2:
+        raise WorkloadError(f"fitting a growth rate needs at least 2 points, got {len(points)}")
+    if doubling_years <= 0:
+        raise WorkloadError(f"doubling_years must be positive, got {doubling_years}")
+    positive_int("samples", samples)
+    ordered = sorted(points, key=lambda p: p.year)
+    first, last = ordered[0], ordered[-1]
+    fit = fit_growth(ordered)
+    years = np.linspace(first.year, last.year, max(samples, 2))
+    fitted = fit.predict(years)
+    moore = doubling_line(first.year, first.training_flops, years, doubling_years)
+    return GrowthCurves(fit, years, fitted, moore, doubling_years,
+                        float(fitted[-1] / fitted[0]), float(moore[-1] / moore[0]))

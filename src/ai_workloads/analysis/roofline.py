@@ -1,0 +1,238 @@
+"""The roofline: arithmetic intensity, ridge points, and decode-step time bounds.
+
+A kernel that does ``F`` FLOPs and moves ``Q`` bytes has intensity ``I = F / Q``. On a chip
+with peak ``P`` FLOP/s and bandwidth ``W`` bytes/s it runs at most at ``min(P, I·W)``; the
+ridge point ``P / W`` is the intensity at which the two limits meet.
+
+>>> from ai_workloads.catalog import get_accelerator
+>>> round(ridge_point(get_accelerator("h100-sxm"), "bf16"), 1)
+295.3
+>>> round(matmul_intensity(1, 8192, 8192, "bf16"), 4)   # batch-1 decode: ~1 FLOP/byte
+0.9998
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from ..core.accelerator import Accelerator
+from ..core.config import TransformerConfig
+from ..core.dtypes import bytes_per_element, check_dtype, nbytes
+from ..core.errors import positive_int
+from .flops import attention_flops_per_key, decode_flops, dense_flops_per_token
+from .memory import kv_cache_bytes, kv_elements_per_token, weight_bytes
+from .params import param_counts
+
+ArrayOrFloat = TypeVar("ArrayOrFloat", float, npt.NDArray[np.float64])
+
+
+def matmul_intensity(m: int, k: int, n: int, dtype: str = "bf16",
+                     weight_dtype: str | None = None, out_dtype: str | None = None) -> float:
+    """FLOPs per byte of ``[m, k] @ [k, n]``: ``2mkn`` over the bytes of A, B and C.
+
+    Each operand is moved once (the ideal, fully reused case). ``weight_dtype`` is B's
+    format (default ``dtype``); ``out_dtype`` is C's (default ``dtype``).
+
+    >>> matmul_intensity(4096, 4096, 4096, "bf16")        # 2·4096³ / (3 · 2 · 4096²)
+    1365.3333333333333
+    >>> round(matmul_intensity(1, 4096, 4096, "bf16", weight_dtype="int4"), 3)
+    3.992
+    """
+    for name, value in (("m", m), ("k", k), ("n", n)):
+        positive_int(name, value)
+    a = bytes_per_element(dtype)
+    b = bytes_per_element(weight_dtype or dtype)
+    c = bytes_per_element(out_dtype or dtype)
+    return 2 * m * k * n / (m * k * a + k * n * b + m * n * c)
+
+
+def ridge_point(hw: Accelerator, dtype: str = "bf16") -> float:
+    """The intensity (FLOP/byte) at which ``hw`` turns from memory- to compute-bound.
+
+    >>> from ai_workloads.catalog import get_accelerator
+    >>> round(ridge_point(get_accelerator("a100-sxm-80gb"), "bf16"), 2)
+    153.02
+    """
+    return hw.peak(dtype) / hw.bandwidth
+
+
+def attainable_flops(hw: Accelerator, intensity: ArrayOrFloat,
+                     dtype: str = "bf16") -> ArrayOrFloat:
+    """The roofline: ``min(peak, intensity · bandwidth)`` FLOP/s (works on arrays).
+
+    >>> from ai_workloads.catalog import get_accelerator
+    >>> h100 = get_accelerator("h100-sxm")
+    >>> attainable_flops(h100, 1.0) == h100.bandwidth
+    True
+    >>> attainable_flops(h100, np.array([1.0, 1e4])) / 1e12
+    array([  3.35,  989.4 ])
+    """
+    peak = hw.peak(dtype)
+    if isinstance(intensity, np.ndarray):
+        return np.minimum(peak, intensity * hw.bandwidth)
+    return min(peak, intensity * hw.bandwidth)
+
+
+def moe_weight_bytes_read(cfg: TransformerConfig, batch: int, dtype: str = "bf16") -> float:
+    """Expected weight bytes one decode step reads, for ``batch`` tokens.
+
+    Dense models read every weight. An MoE layer reads only the experts its tokens are
+    routed to: under uniform routing of ``k`` of ``E`` experts per token, an expert is
+    untouched by all ``B`` tokens with probability ``(1 - k/E)^B``.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> cfg = get_model("mixtral-8x7b")
+    >>> moe_weight_bytes_read(cfg, 1) / 2 == 12879925248   # batch 1 reads the active params
+    True
+    >>> round(moe_weight_bytes_read(cfg, 64) / weight_bytes(cfg))
+    1
+    """
+    positive_int("batch", batch)
+    counts = param_counts(cfg)
+    total = weight_bytes(cfg, dtype)
+    if not cfg.is_moe:
+        return float(total)
+    per_element = bytes_per_element(dtype)
+    experts = cfg.n_layers * sum(counts.per_layer[name] for name in ("gate", "up", "down"))
+    touched = 1.0 - (1.0 - cfg.experts_per_token / cfg.n_experts) ** batch
+    return total - experts * per_element * (1.0 - touched)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeStep:
+    """The time bound of one decode step and what sets it.
+
+    ``time = max(bytes / bandwidth, flops / peak)``: the step can go no faster than it
+    can read its bytes, nor than it can do its FLOPs.
+    """
+
+    model: str
+    hardware: str
+    context: int
+    batch: int
+    flops: int
+    bytes: float
+    memory_time: float
+    compute_time: float
+
+    @property
+    def time(self) -> float:
+        """Seconds per step: the larger of the memory and compute times."""
+        return max(self.memory_time, self.compute_time)
+
+    @property
+    def bound(self) -> Literal["memory", "compute"]:
+        """Which limit sets the step time."""
+        return "memory" if self.memory_time >= self.compute_time else "compute"
+
+    @property
+    def intensity(self) -> float:
+        """FLOPs per byte moved in the step."""
+        return self.flops / self.bytes
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Tokens per second, all sequences together."""
+        return self.batch / self.time
+
+    @property
+    def tokens_per_s_per_sequence(self) -> float:
+        """Tokens per second that one sequence (one user) sees."""
+        return 1.0 / self.time
+
+    @property
+    def utilization(self) -> float:
+        """Fraction of peak FLOP/s the step reaches at its bound."""
+        return self.compute_time / self.time
+
+
+def decode_step(cfg: TransformerConfig, hw: Accelerator, context: int, batch: int = 1,
+                dtype: str = "bf16", kv_dtype: str | None = None,
+                compute_dtype: str | None = None, n_devices: int = 1) -> DecodeStep:
+    """Bound the time of one decode step of ``batch`` sequences at ``context`` on ``hw``.
+
+    Bytes are the weights read once (for MoE, the experts the batch touches) plus each
+    sequence's KV cache; FLOPs are :func:`~ai_workloads.analysis.flops.decode_flops`. With
+    ``n_devices`` the work and the bandwidth split evenly (ideal tensor parallelism).
+
+    >>> from ai_workloads.catalog import get_model, get_accelerator
+    >>> step = decode_step(get_model("llama-2-70b"), get_accelerator("h100-sxm"), 2048,
+    ...                    n_devices=2)
+    >>> step.bound, round(step.tokens_per_s, 1)
+    ('memory', 48.3)
+    """
+    kv_dtype = check_dtype(kv_dtype or dtype)
+    compute_dtype = compute_dtype or ("bf16" if dtype in ("fp8", "int8", "int4") else dtype)
+    positive_int("n_devices", n_devices)
+    flops = decode_flops(cfg, context, batch)
+    moved = moe_weight_bytes_read(cfg, batch, dtype) + kv_cache_bytes(cfg, context, batch,
+                                                                       kv_dtype)
+    return DecodeStep(
+        model=cfg.name, hardware=hw.name, context=context, batch=batch, flops=flops,
+        bytes=moved,
+        memory_time=moved / (n_devices * hw.bandwidth),
+        compute_time=flops / (n_devices * hw.peak(compute_dtype)),
+    )
+
+
+def critical_batch(cfg: TransformerConfig, hw: Accelerator, context: int,
+                   dtype: str = "bf16", kv_dtype: str | None = None,
+                   compute_dtype: str | None = None) -> int | None:
+    """The smallest batch at which a dense model's decode step is compute-bound.
+
+    Solves ``B·f/P >= (W + B·c)/BW`` for ``B`` with ``f`` FLOPs and ``c`` KV bytes per
+    sequence and ``W`` weight bytes; ``None`` when the KV reads alone keep the step
+    memory-bound at any batch (``c/BW >= f/P``). For MoE models the weight bytes read grow
+    with the batch; the answer is then found by search over :func:`decode_step`.
+
+    >>> from ai_workloads.catalog import get_model, get_accelerator
+    >>> critical_batch(get_model("llama-2-70b"), get_accelerator("h100-sxm"), 1)
+    297
+    >>> critical_batch(get_model("llama-2-7b"), get_accelerator("h100-sxm"), 32768) is None
+    True
+    """
+    kv_dtype = check_dtype(kv_dtype or dtype)
+    compute_dtype = compute_dtype or ("bf16" if dtype in ("fp8", "int8", "int4") else dtype)
+    per_seq_time = decode_flops(cfg, context) / hw.peak(compute_dtype)
+    per_seq_bytes_time = kv_cache_bytes(cfg, context, 1, kv_dtype) / hw.bandwidth
+    if per_seq_time <= per_seq_bytes_time:
+        return None
+    if cfg.is_moe:
+        batch = 1
+        while decode_step(cfg, hw, context, batch, dtype, kv_dtype, compute_dtype).bound \
+                == "memory":
+            batch *= 2
+        low, high = batch // 2, batch
+        while high - low > 1:
+            mid = (low + high) // 2
+            step = decode_step(cfg, hw, context, mid, dtype, kv_dtype, compute_dtype)
+            low, high = (low, mid) if step.bound == "compute" else (mid, high)
+        return high
+    weights_time = weight_bytes(cfg, dtype) / hw.bandwidth
+    return max(1, math.ceil(weights_time / (per_seq_time - per_seq_bytes_time)))
+
+
+def decode_coefficients(cfg: TransformerConfig, dtype: str = "bf16",
+                        kv_dtype: str | None = None) -> dict[str, int]:
+    """The exact integers a decode step is linear in, for vectorized sweeps.
+
+    ``flops(S, B) = B·(dense + S·per_key)``; ``bytes(S, B) = weights + B·S·kv_per_token``
+    (dense models).
+
+    >>> from ai_workloads.catalog import get_model
+    >>> c = decode_coefficients(get_model("llama-2-7b"))
+    >>> c["per_key"], c["kv_per_token"]
+    (524288, 524288)
+    """
+    kv_dtype = check_dtype(kv_dtype or dtype)
+    return {
+        "dense": dense_flops_per_token(cfg),
+        "per_key": attention_flops_per_key(cfg),
+        "weights": weight_bytes(cfg, dtype),
+        "kv_per_token": nbytes(kv_elements_per_token(cfg), kv_dtype),  # 2·L·K·H is even
+    }

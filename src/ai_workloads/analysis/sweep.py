@@ -1,0 +1,130 @@
+"""Vectorized decode sweeps over (model, hardware, context, batch), with no loop per point.
+
+Each model contributes the exact integers its decode step is linear in
+(:func:`~ai_workloads.analysis.roofline.decode_coefficients`); each chip its bandwidth, peak and
+capacity; NumPy broadcasting does the rest. Results agree with the scalar
+:func:`~ai_workloads.analysis.roofline.decode_step` point by point.
+
+>>> from ai_workloads.catalog import get_model, get_accelerator
+>>> grid = decode_grid([get_model("llama-2-7b"), get_model("llama-2-70b")],
+...                    [get_accelerator("h100-sxm")], contexts=[2048, 8192], batches=[1, 64])
+>>> grid.time.shape
+(2, 1, 2, 2)
+>>> bool(grid.fits[1, 0, 0, 0])    # 70B in bf16 does not fit one 80 GB H100
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ..core.accelerator import Accelerator
+from ..core.config import TransformerConfig
+from ..core.dtypes import bytes_per_element, check_dtype
+from ..core.errors import WorkloadError
+from .params import param_counts
+from .roofline import decode_coefficients
+
+Array = npt.NDArray[np.float64]
+
+
+def _positive_ints(name: str, values: Sequence[int] | npt.ArrayLike) -> Array:
+    array = np.asarray(values)
+    if array.ndim != 1 or array.size == 0:
+        raise WorkloadError(f"{name} must be a non-empty 1-D sequence of integers")
+    if not np.issubdtype(array.dtype, np.integer) or (array <= 0).any():
+        raise WorkloadError(f"{name} must hold positive integers only")
+    return array.astype(np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeGrid:
+    """Decode-step bounds on a 4-D grid indexed ``[model, hardware, context, batch]``."""
+
+    models: tuple[str, ...]
+    hardware: tuple[str, ...]
+    contexts: Array
+    batches: Array
+    flops: Array
+    bytes: Array
+    memory_time: Array
+    compute_time: Array
+    fits: npt.NDArray[np.bool_]
+
+    @property
+    def time(self) -> Array:
+        """Seconds per decode step."""
+        return np.maximum(self.memory_time, self.compute_time)
+
+    @property
+    def tokens_per_s(self) -> Array:
+        """Tokens per second, all sequences together."""
+        return self.batches / self.time
+
+    @property
+    def memory_bound(self) -> npt.NDArray[np.bool_]:
+        """True where reading bytes, not doing FLOPs, sets the step time."""
+        return self.memory_time >= self.compute_time
+
+    @property
+    def size(self) -> int:
+        """Number of grid points."""
+        return int(self.memory_time.size)
+
+
+def decode_grid(models: Sequence[TransformerConfig], hardware: Sequence[Accelerator],
+                contexts: Sequence[int] | npt.ArrayLike, batches: Sequence[int] | npt.ArrayLike,
+                dtype: str = "bf16", kv_dtype: str | None = None,
+                compute_dtype: str | None = None, n_devices: int = 1) -> DecodeGrid:
+    """Decode-step time, tokens/s and fit for every combination, in one broadcast.
+
+    >>> from ai_workloads.catalog import get_model, get_accelerator
+    >>> from ai_workloads.analysis.roofline import decode_step
+    >>> cfg, chip = get_model("mixtral-8x7b"), get_accelerator("h200")
+    >>> grid = decode_grid([cfg], [chip], [4096], [1, 8])
+    >>> step = decode_step(cfg, chip, 4096, 8)
+    >>> bool(np.isclose(grid.time[0, 0, 0, 1], step.time, rtol=1e-12))
+    True
+    """
+    if not models or not hardware:
+        raise WorkloadError("give at least one model and one accelerator")
+    kv_dtype = check_dtype(kv_dtype or dtype)
+    compute_dtype = compute_dtype or ("bf16" if dtype in ("fp8", "int8", "int4") else dtype)
+    s = _positive_ints("contexts", contexts)[None, None, :, None]
+    b = _positive_ints("batches", batches)[None, None, None, :]
+
+    coeffs = [decode_coefficients(cfg, dtype, kv_dtype) for cfg in models]
+
+    def column(key: str) -> Array:
+        return np.array([float(c[key]) for c in coeffs])[:, None, None, None]
+
+    dense, per_key, weights, kv_tok = (column(k) for k in ("dense", "per_key", "weights",
+                                                            "kv_per_token"))
+    per_element = bytes_per_element(dtype)
+    expert_bytes = np.array([
+        cfg.n_layers * sum(param_counts(cfg).per_layer[n] for n in ("gate", "up", "down"))
+        * per_element if cfg.is_moe else 0.0 for cfg in models])[:, None, None, None]
+    untouched = np.array([1.0 - cfg.experts_per_token / cfg.n_experts
+                          for cfg in models])[:, None, None, None]
+
+    bw = np.array([chip.bandwidth for chip in hardware])[None, :, None, None] * n_devices
+    peak = np.array([chip.peak(compute_dtype) for chip in hardware])[None, :, None, None]
+    capacity = np.array([float(chip.capacity_bytes) for chip in hardware])[None, :, None, None]
+
+    flops = b * (dense + s * per_key)
+    kv = b * s * kv_tok
+    read = weights - expert_bytes * untouched**b + kv
+    shape = (len(models), len(hardware), s.size, b.size)
+    return DecodeGrid(
+        models=tuple(cfg.name for cfg in models),
+        hardware=tuple(chip.name for chip in hardware),
+        contexts=s.ravel().copy(), batches=b.ravel().copy(),
+        flops=np.broadcast_to(flops, shape), bytes=np.broadcast_to(read, shape),
+        memory_time=np.broadcast_to(read / bw, shape),
+        compute_time=np.broadcast_to(flops / (peak * n_devices), shape),
+        fits=np.broadcast_to(weights + kv <= capacity * n_devices, shape),
+    )

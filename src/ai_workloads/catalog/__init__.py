@@ -1,0 +1,31 @@
+"""The catalog: data files (models, accelerators, milestones) and the functions that load them.
+
+Each value carries its source. Loaders read and validate; they compute nothing: what follows
+from a model or a chip is :mod:`ai_workloads.analysis`'s work.
+
+>>> from ai_workloads.catalog import get_model
+>>> get_model("llama-2-7b").d_model
+4096
+"""
+
+from .entries import (
+    ModelEntry,
+    accelerator_names,
+    get_accelerator,
+    get_model,
+    model_entry,
+    model_names,
+    resolve_accelerator,
+    resolve_model,
+)
+
+__all__ = [
+    "ModelEntry",
+    "accelerator_names",
+    "get_accelerator",
+    "get_model",
+    "model_entry",
+    "model_names",
+    "resolve_accelerator",
+    "resolve_model",
+]

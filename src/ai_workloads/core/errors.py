@@ -1,0 +1,33 @@
+"""The package's one exception type.
+
+Every bad input the package can detect (a malformed config, an unknown model, a
+non-positive size) raises :class:`WorkloadError`, so callers, and the command line,
+can report it as one clear line.
+
+>>> try:
+...     raise WorkloadError("batch must be a positive integer, got 0")
+... except WorkloadError as err:
+...     print(err)
+batch must be a positive integer, got 0
+"""
+
+from __future__ import annotations
+
+
+class WorkloadError(ValueError):
+    """A bad input: the message says what is wrong and how to fix it."""
+
+
+def positive_int(name: str, value: object) -> int:
+    """Return ``value`` if it is a positive integer, else raise :class:`WorkloadError`.
+
+    >>> positive_int("context", 4096)
+    4096
+    >>> positive_int("context", 0)
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: context must be a positive integer, got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise WorkloadError(f"{name} must be a positive integer, got {value!r}")
+    return value

@@ -1,0 +1,123 @@
+"""Figure and table of the opening chapter: the scale of models and the growth of compute.
+
+They draw and format results of :mod:`ai_workloads.analysis.model_scale`; no arithmetic of their own
+beyond unit scaling for display.
+
+>>> from ai_workloads.analysis.model_scale import scale_rows
+>>> scale_table(scale_rows()).rows[2][2]
+'~1.8T (unconfirmed estimate)'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from ...analysis.growth import Milestone
+from ...analysis.model_scale import GrowthCurves, ScaleRow
+from ...core.errors import WorkloadError
+from ..style import OKABE_ITO, label_axes, new_figure
+from ..tables import Table
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def sci(value: float, digits: int = 2) -> str:
+    """A positive number as ``m×10ⁿ`` with ``digits`` significant digits (``10ⁿ`` if m is 1).
+
+    >>> sci(3.14e23), sci(1e22), sci(3.8e25, 1)
+    ('3.1×10²³', '10²²', '4×10²⁵')
+    """
+    if value <= 0:
+        raise WorkloadError(f"sci() shows positive numbers only, got {value}")
+    exponent = math.floor(math.log10(value))
+    mantissa = round(value / 10**exponent, digits - 1)
+    if mantissa >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    power = "10" + str(exponent).translate(_SUPERSCRIPT)
+    text = f"{mantissa:.{digits - 1}f}".rstrip("0").rstrip(".")
+    return power if text == "1" else f"{text}×{power}"
+
+
+def _billions(n: int) -> str:
+    if n >= 10**12:
+        return f"{n / 1e12:.3g}T"
+    return f"{n / 1e9:.3g}B"
+
+
+def scale_table(rows: Sequence[ScaleRow]) -> Table:
+    """Model, release year, parameters, training tokens and training compute, estimates marked.
+
+    >>> from ai_workloads.analysis.model_scale import scale_rows
+    >>> t = scale_table(scale_rows())
+    >>> t.columns
+    ('model', 'released', 'parameters', 'training tokens', 'training compute (FLOPs)')
+    >>> t.rows[1][2:]
+    ('175B', '300B', '3.1×10²³ (6·N·D)')
+    """
+    out = []
+    for r in rows:
+        params = (f"~{_billions(r.params)} (unconfirmed estimate)" if r.params_estimated
+                  else _billions(r.params))
+        tokens = "unpublished" if r.tokens is None else _billions(r.tokens)
+        compute = (f"~{sci(r.training_flops, 1)} (estimate quoted in the notes)"
+                   if r.flops_estimated else f"{sci(r.training_flops)} (6·N·D)")
+        out.append((r.name, str(math.floor(r.year)), params, tokens, compute))
+    return Table("The scale of language models",
+                 ("model", "released", "parameters", "training tokens",
+                  "training compute (FLOPs)"),
+                 tuple(out), ("l", "r", "r", "r", "l"))
+
+
+def growth_figure(points: Sequence[Milestone], curves: GrowthCurves) -> Figure:
+    """Training compute against release date (log scale), with the fitted trend and Moore's law.
+
+    Points computed as ``6·N·D`` are filled circles; quoted estimates are open diamonds.
+    Each name sits above its point when the point is above the trend, else below.
+
+    >>> from ai_workloads.analysis.growth import milestones
+    >>> from ai_workloads.analysis.model_scale import growth_curves
+    >>> fig = growth_figure(milestones(), growth_curves(milestones()))
+    >>> ax = fig.axes[0]
+    >>> len(ax.lines), ax.get_yscale(), len(ax.texts) == len(milestones())
+    (4, 'log', True)
+    """
+    if not points:
+        raise WorkloadError("growth_figure needs at least one milestone")
+    blue, orange = OKABE_ITO["blue"], OKABE_ITO["orange"]
+    fig, ax = new_figure(figsize=(7.2, 4.2))
+    ax.plot(curves.years, curves.fitted, color=OKABE_ITO["bluish_green"], zorder=1)
+    ax.plot(curves.years, curves.moore, "--", color=OKABE_ITO["vermillion"], zorder=1)
+    computed = [p for p in points if not p.estimated]
+    estimated = [p for p in points if p.estimated]
+    ax.plot([p.year for p in computed], [p.training_flops for p in computed], "o",
+            color=blue, markersize=7, zorder=3)
+    ax.plot([p.year for p in estimated], [p.training_flops for p in estimated], "D",
+            markerfacecolor="white", markeredgecolor=orange, markeredgewidth=1.8,
+            markersize=7, zorder=3)
+    trend = curves.fit.predict([p.year for p in points])
+    for p, on_trend in zip(points, trend, strict=True):
+        above = p.training_flops >= on_trend
+        ax.annotate(p.name, (p.year, p.training_flops), textcoords="offset points",
+                    xytext=(0, 9 if above else -10), ha="center",
+                    va="bottom" if above else "top", fontsize=8.5)
+    ax.set_yscale("log")
+    low = min(min(p.training_flops for p in points), float(curves.moore.min()))
+    high = max(max(p.training_flops for p in points), float(curves.fitted.max()))
+    ax.set_ylim(low / 30, high * 30)
+    ax.set_xlim(curves.years[0] - 0.6, curves.years[-1] + 0.6)
+    label_axes(ax, xlabel="release date (year)", ylabel="training compute (FLOPs)")
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=blue, label="6·N·D from published N, D"),
+        Line2D([], [], marker="D", linestyle="", markerfacecolor="white",
+               markeredgecolor=orange, markeredgewidth=1.8, label="estimate (unpublished N, D)"),
+        Line2D([], [], color=OKABE_ITO["bluish_green"],
+               label=f"fitted trend: ×{curves.fit.factor_per_year:.1f} per year"),
+        Line2D([], [], linestyle="--", color=OKABE_ITO["vermillion"],
+               label=f"Moore's law: ×2 every {curves.doubling_years:g} years"),
+    ]
+    ax.legend(handles=handles, loc="upper left")
+    return fig

@@ -1,0 +1,299 @@
+"""Figures and tables of the memory wall: the roofline, decode rates, batch vs throughput.
+
+Each function takes results of :mod:`ai_workloads.analysis.serving` (and the analyses it builds on)
+and only draws or formats them; the only arithmetic is unit scaling for display.
+
+>>> from ai_workloads.catalog import get_accelerator
+>>> from ai_workloads.analysis.serving import roofline_curve, workload_point
+>>> h100 = get_accelerator("h100-sxm")
+>>> fig = roofline_figure(roofline_curve(h100), [workload_point("decode", 1.0, h100)])
+>>> len(fig.axes)
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from ...analysis.memory import ServingMemory, kv_cache_bytes
+from ...analysis.roofline import ridge_point
+from ...analysis.serving import (
+    DecodeRate,
+    MatmulCost,
+    RooflineCurve,
+    ThroughputCurve,
+    WorkloadPoint,
+    workload_point,
+)
+from ...catalog import model_entry
+from ...core.accelerator import Accelerator
+from ...core.config import TransformerConfig
+from ...core.units import gb, gib
+from ..style import OKABE_ITO, colors, label_axes, new_figure
+from ..tables import Table
+
+#: Marker shapes for workload points, so that points differ by shape as well as colour.
+_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*")
+
+
+def _short(value: float) -> str:
+    """A rate or intensity for a label: whole numbers from 100 up, else 3 significant digits."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def _display(name: str) -> str:
+    try:
+        return model_entry(name).display
+    except ValueError:
+        return name
+
+
+# ------------------------------------------------------------------ figures
+
+
+def roofline_figure(curve: RooflineCurve, points: Sequence[WorkloadPoint]) -> Figure:
+    """The roofline of one chip (log-log) with its ridge point and workloads placed on it.
+
+    ``points`` are :class:`~ai_workloads.analysis.serving.WorkloadPoint` objects; each is drawn at
+    its intensity and attainable FLOP/s, and named in the legend with its intensity.
+
+    >>> from ai_workloads.catalog import get_accelerator
+    >>> from ai_workloads.analysis.serving import roofline_curve, workload_point
+    >>> h100 = get_accelerator("h100-sxm")
+    >>> pts = [workload_point(n, i, h100) for n, i in (("a", 1.0), ("b", 500.0))]
+    >>> ax = roofline_figure(roofline_curve(h100), pts).axes[0]
+    >>> len(ax.lines), ax.get_xscale(), ax.get_yscale()
+    (4, 'log', 'log')
+    """
+    fig, ax = new_figure(figsize=(6.4, 4.0))
+    tera = 1e12
+    ax.plot(curve.intensity, curve.attainable / tera, color=OKABE_ITO["black"],
+            label=f"roofline, {curve.hardware} ({curve.dtype})")
+    ridge_y = curve.peak / tera
+    ax.fill_between(curve.intensity, curve.attainable / tera, curve.attainable.min() / tera,
+                    where=curve.intensity <= curve.ridge, color=OKABE_ITO["sky_blue"],
+                    alpha=0.15, linewidth=0, label="memory-bound region")
+    ax.fill_between(curve.intensity, curve.attainable / tera, curve.attainable.min() / tera,
+                    where=curve.intensity >= curve.ridge, color=OKABE_ITO["orange"],
+                    alpha=0.12, linewidth=0, label="compute-bound region")
+    ax.axvline(curve.ridge, color=OKABE_ITO["reddish_purple"], linestyle="--", linewidth=1.2)
+    ax.annotate(f"ridge point\n{curve.ridge:,.0f} FLOP/byte", xy=(curve.ridge, ridge_y),
+                xytext=(curve.ridge * 1.6, ridge_y * 2.2), fontsize=9,
+                color=OKABE_ITO["reddish_purple"],
+                arrowprops={"arrowstyle": "->", "color": OKABE_ITO["reddish_purple"]})
+    palette = colors(min(len(points), 6)) if points else []
+    for i, point in enumerate(points):
+        ax.plot([point.intensity], [point.attainable / tera], linestyle="none",
+                marker=_MARKERS[i % len(_MARKERS)], markersize=8,
+                color=palette[i % len(palette)], markeredgecolor=OKABE_ITO["black"],
+                label=f"{point.name}: {_short(point.intensity)} FLOP/byte")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(curve.intensity[0], curve.intensity[-1])
+    ax.set_ylim(curve.attainable.min() / tera, ridge_y * 6)
+    label_axes(ax, xlabel="arithmetic intensity (FLOP/byte)",
+               ylabel="attainable TFLOP/s")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def _draw_rates(ax: Axes, rates: Sequence[DecodeRate], reading_tokens_per_s: float,
+                hardware: str) -> None:
+    fit_colour, nofit_colour = colors(2)
+    names = [_display(r.model) for r in rates]
+    values = [r.tokens_per_s for r in rates]
+    bars = ax.bar(names, values,
+                  color=[fit_colour if r.fits else nofit_colour for r in rates],
+                  hatch=None, edgecolor=OKABE_ITO["black"], linewidth=0.6)
+    for bar, rate in zip(bars, rates, strict=True):
+        if not rate.fits:
+            bar.set_hatch("//")
+        ax.annotate(_short(rate.tokens_per_s), (bar.get_x() + bar.get_width() / 2,
+                                                  bar.get_height()),
+                    ha="center", va="bottom", fontsize=8, xytext=(0, 2),
+                    textcoords="offset points")
+    reading = ax.axhline(reading_tokens_per_s, color=OKABE_ITO["vermillion"], linestyle="--",
+                         linewidth=1.4)
+    ax.set_yscale("log")
+    ax.set_ylim(reading_tokens_per_s / 3, max(values) * 4)
+    ax.tick_params(axis="x", labelrotation=35, labelsize=8)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    flags = [r.fits for r in rates]
+    handles: list[Any] = [bars[flags.index(flag)] for flag in (True, False) if flag in flags]
+    labels = ["fits on one GPU" if flag else "needs more than one GPU"
+              for flag in (True, False) if flag in flags]
+    handles.append(reading)
+    labels.append(f"human reading, {reading_tokens_per_s:.1f} tokens/s")
+    ax.legend(handles, labels, loc="upper right", fontsize=8)
+    label_axes(ax, ylabel="tokens/s at batch 1", title=f"Decode speed on one {hardware}")
+
+
+def _draw_batching(ax: Axes, curve: ThroughputCurve, hardware: str) -> None:
+    line, ceiling_c, ceiling_kv, limit = colors(4)
+    fits, batches = curve.fits, curve.batches
+    ax.plot(batches[fits], curve.tokens_per_s[fits], color=line, marker="o", markersize=3,
+            label="fits in memory")
+    if (~fits).any():
+        first = int(np.flatnonzero(~fits)[0])
+        start = max(first - 1, 0)
+        ax.plot(batches[start:], curve.tokens_per_s[start:], color=line, linestyle=":",
+                label="would need more memory")
+    upper, lower = sorted(((curve.compute_ceiling, "compute ceiling", ceiling_c, "--"),
+                           (curve.kv_ceiling, "KV-read ceiling", ceiling_kv, "-.")),
+                          reverse=True)
+    for (value, name, colour, style), offset, va in ((upper, 3, "bottom"),
+                                                     (lower, -3, "top")):
+        ax.axhline(value, color=colour, linestyle=style, linewidth=1.2)
+        ax.annotate(f"{name}, {_short(value)} tokens/s", xy=(0.02, value),
+                    xycoords=("axes fraction", "data"), xytext=(0, offset),
+                    textcoords="offset points", va=va, fontsize=8, color=colour)
+    ax.axvline(curve.max_batch, color=limit, linestyle="--", linewidth=1.4,
+               label=f"memory limit, B = {curve.max_batch}")
+    if curve.critical_batch is not None:
+        ax.axvline(curve.critical_batch, color=OKABE_ITO["black"], linestyle=":",
+                   linewidth=1.2, label=f"critical batch, B = {curve.critical_batch}")
+    else:
+        ax.text(0.03, 0.62, "no critical batch:\nKV reads keep every\nbatch memory-bound",
+                transform=ax.transAxes, ha="left", va="top", fontsize=8)
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    ax.set_yscale("log")
+    ax.set_ylim(curve.tokens_per_s.min() / 2, upper[0] * 3)
+    ax.legend(loc="lower right", fontsize=8)
+    devices = f"{curve.n_devices} × {hardware}" if curve.n_devices > 1 else hardware
+    label_axes(ax, xlabel="batch size B", ylabel="tokens/s, all sequences",
+               title=f"{_display(curve.model)} on {devices}, S = {curve.context:,}")
+
+
+def bandwidth_wall_figure(rates: Sequence[DecodeRate], reading_tokens_per_s: float,
+                          curve: ThroughputCurve, hardware: str) -> Figure:
+    """Two panels: batch-1 decode rates by model with a reading-speed line (left), and
+    throughput against batch size up to and past the memory limit (right).
+
+    >>> from ai_workloads.catalog import get_model, get_accelerator
+    >>> from ai_workloads.analysis.serving import decode_rates, throughput_curve
+    >>> h100 = get_accelerator("h100-sxm")
+    >>> rates = decode_rates([get_model("llama-2-7b"), get_model("llama-2-70b")], h100, 2048)
+    >>> curve = throughput_curve(get_model("llama-2-70b"), h100, 2048, [1, 16, 32, 64], 2)
+    >>> fig = bandwidth_wall_figure(rates, 5.6, curve, "H100")
+    >>> len(fig.axes), len(fig.axes[0].patches)
+    (2, 2)
+    """
+    fig, (left, right) = new_figure(1, 2, figsize=(9.0, 4.2))
+    _draw_rates(left, rates, reading_tokens_per_s, hardware)
+    _draw_batching(right, curve, hardware)
+    return fig
+
+
+# ------------------------------------------------------------------ tables
+
+
+def hardware_roofline_table(chips: Sequence[Accelerator], dtype: str = "bf16") -> Table:
+    """Chips with dense peak, bandwidth, capacity (spec-sheet unit), ridge point and source.
+
+    >>> from ai_workloads.catalog import get_accelerator
+    >>> table = hardware_roofline_table([get_accelerator("tpu-v4")])
+    >>> table.rows[0][:6]
+    ('Google TPU v4', '2021', '275.0', '1.20', '32 GiB', '229')
+    """
+    rows = tuple(
+        (chip.display, str(chip.year), f"{chip.peak(dtype) / 1e12:,.1f}",
+         f"{chip.bandwidth / 1e12:.2f}", chip.capacity_label,
+         f"{ridge_point(chip, dtype):,.0f}", f"[spec sheet]({chip.source})")
+        for chip in chips)
+    return Table(f"Accelerators ({dtype} dense peaks)",
+                 ("chip", "year", f"{dtype} TFLOP/s", "bandwidth TB/s", "memory",
+                  "ridge FLOP/byte", "source"),
+                 rows, ("l", "r", "r", "r", "r", "r", "l"))
+
+
+def intensity_table(costs: Sequence[MatmulCost], hw: Accelerator,
+                    dtype: str = "bf16") -> Table:
+    """Matmuls with their FLOPs, bytes, intensity and share of ``hw``'s peak they can reach.
+
+    >>> from ai_workloads.catalog import get_accelerator
+    >>> from ai_workloads.analysis.serving import matmul_cost
+    >>> table = intensity_table([matmul_cost(1, 8192, 8192)], get_accelerator("h100-sxm"))
+    >>> table.rows[0]
+    ('[1, 8,192] × [8,192, 8,192]', '134,217,728', '134,250,496', '1.00', '0.34%')
+    """
+    rows = []
+    for cost in costs:
+        point = workload_point("matmul", cost.intensity, hw, dtype)
+        rows.append((f"[{cost.m:,}, {cost.k:,}] × [{cost.k:,}, {cost.n:,}]",
+                     f"{cost.flops:,}", f"{cost.bytes:,}", f"{cost.intensity:,.2f}",
+                     f"{100 * point.share_of_peak:.2f}%"))
+    return Table(f"Matmul intensity ({dtype}) on {hw.display}",
+                 ("matmul", "FLOPs", "bytes", "FLOP/byte", f"of {hw.display} peak"),
+                 tuple(rows), ("l", "r", "r", "r", "r"))
+
+
+def kv_cache_table(models: Sequence[TransformerConfig], contexts: Sequence[int],
+                   dtype: str = "fp16") -> Table:
+    """KV cache in GB (10⁹ bytes) per context, batch 1; GQA models get an MHA row beside.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> table = kv_cache_table([get_model("llama-2-70b")], [32768])
+    >>> table.rows
+    (('Llama 2 70B', '64 / 8', '10.7'), ('Llama 2 70B if MHA (K = N)', '64 / 64', '85.9'))
+    """
+    rows = []
+    for cfg in models:
+        variants = [(_display(cfg.name), cfg)]
+        if cfg.n_kv_heads < cfg.n_heads:
+            variants.append((f"{_display(cfg.name)} if MHA (K = N)", cfg.with_mha()))
+        for label, variant in variants:
+            rows.append((label, f"{variant.n_heads} / {variant.n_kv_heads}",
+                         *(f"{gb(kv_cache_bytes(variant, s, 1, dtype)):,.1f}"
+                           for s in contexts)))
+    return Table(f"KV cache ({dtype}, batch 1, GB)",
+                 ("model", "N / K", *(f"S = {s:,}" for s in contexts)),
+                 tuple(rows), ("l", "r", *("r" for _ in contexts)))
+
+
+def serving_memory_table(memory: ServingMemory) -> Table:
+    """Weights, KV cache, activations and their total, in bytes, GB and GiB.
+
+    >>> from ai_workloads.analysis.memory import ServingMemory
+    >>> table = serving_memory_table(ServingMemory(2 * 10**9, 10**9, 0))
+    >>> table.rows[-1]
+    ('total', '3,000,000,000', '3.00', '2.79')
+    """
+    parts = (("weights", memory.weights), ("KV cache", memory.kv_cache),
+             ("activations (peak estimate)", memory.activations), ("total", memory.total))
+    rows = []
+    for label, n_bytes in parts:
+        rows.append((label, f"{n_bytes:,}", f"{gb(n_bytes):,.2f}", f"{gib(n_bytes):,.2f}"))
+    return Table("Serving memory", ("part", "bytes", "GB", "GiB"), tuple(rows),
+                 ("l", "r", "r", "r"))
+
+
+def batching_table(curve: ThroughputCurve, batches: Sequence[int]) -> Table:
+    """Selected batch sizes of a throughput curve: KV cache, fit, and tokens/s.
+
+    >>> from ai_workloads.catalog import get_model, get_accelerator
+    >>> from ai_workloads.analysis.serving import throughput_curve
+    >>> curve = throughput_curve(get_model("llama-2-70b"), get_accelerator("h100-sxm"), 2048,
+    ...                          [1, 32, 33], n_devices=2)
+    >>> [row[2] for row in batching_table(curve, [32, 33]).rows]
+    ['yes', 'no']
+    """
+    rows = []
+    for batch in batches:
+        i = curve.at(batch)
+        rows.append((str(batch), f"{gb(int(curve.kv_bytes[i])):,.1f}",
+                     "yes" if curve.fits[i] else "no",
+                     f"{curve.tokens_per_s[i]:,.0f}",
+                     f"{curve.tokens_per_s_per_sequence[i]:,.1f}",
+                     f"{curve.ms_per_token[i]:,.1f}"))
+    return Table("Batching",
+                 ("B", "KV cache GB", "fits", "tokens/s (all)", "tokens/s per sequence",
+                  "ms per token"),
+                 tuple(rows), ("r", "r", "l", "r", "r", "r"))

@@ -1,0 +1,452 @@
+"""Figures and tables of the transformer block and its parameters.
+
+Figures take counts and shares computed by :mod:`ai_workloads.analysis.params` and
+:mod:`ai_workloads.analysis.shapes` and only draw them; tables only format them.
+
+>>> from ai_workloads.catalog import get_model
+>>> from ai_workloads.analysis.shapes import group_counts
+>>> fig = category_pie({"attention": 0.3, "mlp": 0.6, "embedding": 0.1})
+>>> len(fig.axes[0].patches)
+3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
+
+from ...analysis.memory import weight_bytes
+from ...analysis.params import param_counts
+from ...analysis.shapes import (
+    FfnRuleCheck,
+    ffn_expansion,
+    group_shares,
+    layer_mlp_share,
+    layer_weights,
+    mlp_kind,
+    model_weights,
+    norm_placement,
+    stack_totals,
+)
+from ...catalog import model_entry
+from ...core.config import TransformerConfig
+from ...core.errors import WorkloadError
+from ...core.units import gb
+from ..style import OKABE_ITO, label_axes, new_figure
+from ..tables import Table
+
+#: One colour per parameter category or group, the same in every figure.
+CATEGORY_COLORS: dict[str, str] = {
+    "attention": OKABE_ITO["blue"],
+    "mlp": OKABE_ITO["orange"],
+    "router": OKABE_ITO["reddish_purple"],
+    "embedding": OKABE_ITO["bluish_green"],
+    "embeddings": OKABE_ITO["bluish_green"],
+    "lm_head": OKABE_ITO["sky_blue"],
+    "norms": OKABE_ITO["vermillion"],
+    "other": OKABE_ITO["vermillion"],
+    "pooler": OKABE_ITO["black"],
+}
+#: How categories and groups are named in legends and tables.
+CATEGORY_LABELS: dict[str, str] = {
+    "attention": "attention",
+    "mlp": "MLP",
+    "router": "router",
+    "embedding": "embedding",
+    "embeddings": "embeddings + LM head",
+    "lm_head": "LM head",
+    "norms": "norms",
+    "other": "norms + other",
+    "pooler": "pooler",
+}
+
+
+def _pct(share: float, digits: int = 1) -> str:
+    return f"{100 * share:.{digits}f}%"
+
+
+def _color(key: str) -> str:
+    if key not in CATEGORY_COLORS:
+        raise WorkloadError(
+            f"no colour for category {key!r}; use one of {', '.join(CATEGORY_COLORS)}")
+    return CATEGORY_COLORS[key]
+
+
+# --------------------------------------------------------------------------- block diagram
+
+_STREAM_X = 2.2  # x of the residual stream
+_COL_X = 6.9  # centre x of the sub-layer column
+_COL_W = 4.6
+_R = 0.26  # radius of the ⊕ nodes
+_INK = "#333333"
+
+
+def _box(ax: Axes, cx: float, y: float, w: float, h: float, text: str, color: str) -> None:
+    ax.add_patch(FancyBboxPatch((cx - w / 2, y), w, h,
+                                boxstyle="round,pad=0,rounding_size=0.15",
+                                facecolor=to_rgba(color, 0.22), edgecolor=color, lw=1.3))
+    ax.text(cx, y + h / 2, text, ha="center", va="center", fontsize=8.5)
+
+
+def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
+    ax.annotate("", xy=end, xytext=start,
+                arrowprops={"arrowstyle": "-|>", "color": _INK, "lw": 1.1,
+                            "shrinkA": 0, "shrinkB": 0, "mutation_scale": 9})
+
+
+def _line(ax: Axes, xs: Sequence[float], ys: Sequence[float]) -> None:
+    ax.plot(xs, ys, color=_INK, lw=1.1, solid_capstyle="butt")
+
+
+def _plus(ax: Axes, y: float) -> None:
+    ax.add_patch(Circle((_STREAM_X, y), _R, facecolor="white", edgecolor=_INK, lw=1.1,
+                        zorder=3))
+    ax.text(_STREAM_X, y, "+", ha="center", va="center", fontsize=10, zorder=4)
+
+
+def _sublayer(ax: Axes, branch_y: float, boxes: Sequence[tuple[str, str, float]],
+              join_y: float) -> None:
+    """A branch off the stream through ``boxes`` (text, colour, height) and back into ⊕."""
+    _line(ax, [_STREAM_X, _COL_X], [branch_y, branch_y])
+    ax.plot([_STREAM_X], [branch_y], "o", color=_INK, ms=3)
+    top = branch_y
+    for text, color, height in boxes:
+        _arrow(ax, (_COL_X, top), (_COL_X, top + 0.3))
+        _box(ax, _COL_X, top + 0.3, _COL_W, height, text, color)
+        top += 0.3 + height
+    _line(ax, [_COL_X, _COL_X], [top, join_y])
+    _arrow(ax, (_COL_X, join_y), (_STREAM_X + _R, join_y))
+    _plus(ax, join_y)
+
+
+def _draw_block(ax: Axes, placement: str) -> None:
+    grey = "#999999"
+    norm = "norm"
+    attention = "attention\nW_Q, W_K, W_V, W_O"
+    mlp = "MLP\nW_gate, W_up, W_down"
+    _box(ax, _STREAM_X, 0.0, 3.8, 0.7, "token embedding\nW_emb [V, D]",
+         CATEGORY_COLORS["embedding"])
+    ax.text(_STREAM_X + 0.2, 1.05, "x: [B, T, D]", ha="left", va="center", fontsize=7.5)
+    ax.text(_STREAM_X - 0.2, 3.0, "residual stream", ha="right", va="center", fontsize=7.5,
+            rotation=90, color=_INK)
+    ax.add_patch(Rectangle((0.5, 1.35), 9.5, 7.75, fill=False, ls="--", lw=1.0,
+                           edgecolor=grey))
+    ax.text(10.15, 5.2, "× L\nlayers", ha="left", va="center", fontsize=10,
+            fontweight="bold")
+    if placement == "pre":
+        _arrow(ax, (_STREAM_X, 0.7), (_STREAM_X, 4.6 - _R))
+        _sublayer(ax, 1.8, [(norm, grey, 0.55), (attention, CATEGORY_COLORS["attention"],
+                                                    0.9)], 4.6)
+        _arrow(ax, (_STREAM_X, 4.6 + _R), (_STREAM_X, 8.5 - _R))
+        _sublayer(ax, 5.4, [(norm, grey, 0.55), (mlp, CATEGORY_COLORS["mlp"], 0.9)], 8.5)
+        _arrow(ax, (_STREAM_X, 8.5 + _R), (_STREAM_X, 9.5))
+        _box(ax, _STREAM_X, 9.5, 3.8, 0.55, "final norm", grey)
+        _arrow(ax, (_STREAM_X, 10.05), (_STREAM_X, 10.4))
+        _box(ax, _STREAM_X, 10.4, 3.8, 0.7, "LM head\nW_lm [D, V]", CATEGORY_COLORS["lm_head"])
+        _arrow(ax, (_STREAM_X, 11.1), (_STREAM_X, 11.5))
+        ax.text(_STREAM_X, 11.75, "logits [B, T, V]", ha="center", va="center", fontsize=8)
+        return
+    _arrow(ax, (_STREAM_X, 0.7), (_STREAM_X, 3.9 - _R))
+    _sublayer(ax, 1.8, [(attention, CATEGORY_COLORS["attention"], 1.2)], 3.9)
+    _arrow(ax, (_STREAM_X, 3.9 + _R), (_STREAM_X, 4.4))
+    _box(ax, _STREAM_X, 4.4, 3.4, 0.55, "norm", grey)
+    _arrow(ax, (_STREAM_X, 4.95), (_STREAM_X, 7.7 - _R))
+    _sublayer(ax, 5.4, [(mlp, CATEGORY_COLORS["mlp"], 1.2)], 7.7)
+    _arrow(ax, (_STREAM_X, 7.7 + _R), (_STREAM_X, 8.2))
+    _box(ax, _STREAM_X, 8.2, 3.4, 0.55, "norm", grey)
+    _arrow(ax, (_STREAM_X, 8.75), (_STREAM_X, 10.4))
+    _box(ax, _STREAM_X, 10.4, 3.8, 0.7, "output head\n(task or LM head)", grey)
+    _arrow(ax, (_STREAM_X, 11.1), (_STREAM_X, 11.5))
+    ax.text(_STREAM_X, 11.75, "outputs", ha="center", va="center", fontsize=8)
+
+
+def block_diagram(placements: Sequence[str] = ("pre", "post")) -> Figure:
+    """The transformer block as a diagram: one panel per norm placement, side by side.
+
+    A ``"pre"`` panel normalizes each sub-layer's input, ``x + f(norm(x))``, and ends in a
+    final norm; a ``"post"`` panel normalizes after each residual addition,
+    ``norm(x + f(x))``.
+
+    >>> fig = block_diagram()
+    >>> [ax.get_title() for ax in fig.axes]
+    ['pre-norm: x + f(norm(x))', 'post-norm: norm(x + f(x))']
+    >>> block_diagram(["sandwich"])
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: unknown norm placement 'sandwich'; use 'pre' or 'post'
+    """
+    titles = {"pre": "pre-norm: x + f(norm(x))", "post": "post-norm: norm(x + f(x))"}
+    for placement in placements:
+        if placement not in titles:
+            raise WorkloadError(f"unknown norm placement {placement!r}; use 'pre' or 'post'")
+    fig, _ = new_figure(1, len(placements), figsize=(4.2 * len(placements), 5.6))
+    for ax, placement in zip(fig.axes, placements, strict=True):
+        _draw_block(ax, placement)
+        ax.set_xlim(-0.1, 11.4)
+        ax.set_ylim(-0.2, 12.1)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title(titles[placement], fontsize=10)
+    return fig
+
+
+# --------------------------------------------------------------------------- charts
+
+def category_pie(shares: Mapping[str, float], title: str = "") -> Figure:
+    """A pie of parameter shares by category, each share also given in the legend.
+
+    Zero shares are left out; wedges under 5% carry no label on the pie itself.
+
+    >>> fig = category_pie({"attention": 0.3, "mlp": 0.6, "norms": 0.0, "lm_head": 0.1})
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['attention (30.0%)', 'MLP (60.0%)', 'LM head (10.0%)']
+    """
+    shown = {k: v for k, v in shares.items() if v > 0}
+    if not shown:
+        raise WorkloadError("a pie needs at least one positive share")
+    fig, ax = new_figure(figsize=(6.4, 3.8))
+    wedges, _, autotexts = ax.pie(
+        list(shown.values()), colors=[_color(k) for k in shown], startangle=90,
+        counterclock=False, autopct=lambda p: f"{p:.1f}%" if p >= 5 else "",
+        pctdistance=0.7, wedgeprops={"edgecolor": "white", "linewidth": 1.0},
+        textprops={"fontsize": 9.5})
+    for text in autotexts:
+        text.set_bbox({"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85,
+                       "edgecolor": "none"})
+    names = [f"{CATEGORY_LABELS.get(k, k)} "
+             f"({_pct(v) if v >= 0.001 else f'{100 * v:.2g}%'})" for k, v in shown.items()]
+    ax.legend(wedges, names, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def share_bars(labels: Sequence[str], shares: Sequence[Mapping[str, float]],
+               title: str = "") -> Figure:
+    """Horizontal stacked bars: each model's parameter shares by group (each row sums to 1).
+
+    Segments of 6% or more carry their percentage.
+
+    >>> fig = share_bars(["a", "b"], [{"attention": 0.3, "mlp": 0.7},
+    ...                                {"attention": 0.5, "mlp": 0.5}])
+    >>> len(fig.axes[0].patches)
+    4
+    """
+    if len(labels) != len(shares) or not labels:
+        raise WorkloadError(
+            f"share_bars needs one share mapping per label, got {len(labels)} labels and "
+            f"{len(shares)} mappings")
+    groups = list(shares[0])
+    fig, ax = new_figure(figsize=(6.4, 0.9 + 0.42 * len(labels)))
+    rows = list(range(len(labels)))[::-1]
+    left = [0.0] * len(labels)
+    for group in groups:
+        widths = [100 * s[group] for s in shares]
+        bars = ax.barh(rows, widths, left=left, color=_color(group), height=0.68,
+                       label=CATEGORY_LABELS.get(group, group), edgecolor="white", lw=0.6)
+        ax.bar_label(bars, labels=[f"{w:.0f}%" if w >= 6 else "" for w in widths],
+                     label_type="center", fontsize=8,
+                     color="white" if group in ("attention", "other") else "black")
+        left = [a + w for a, w in zip(left, widths, strict=True)]
+    ax.set_yticks(rows, list(labels))
+    ax.set_xlim(0, 100)
+    ax.grid(axis="y", visible=False)
+    label_axes(ax, xlabel="share of parameters (%)", title=title)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(groups),
+              frameon=False, fontsize=8.5)
+    return fig
+
+
+def mlp_share_figure(labels: Sequence[str], model_shares: Sequence[float],
+                     layer_shares: Sequence[float], reference: float) -> Figure:
+    """Bars: the MLP's share of each model; dots: its share of one layer; a reference line.
+
+    >>> fig = mlp_share_figure(["a", "b"], [0.6, 0.9], [0.66, 0.92], 2 / 3)
+    >>> len(fig.axes[0].patches), len(fig.axes[0].lines)
+    (2, 2)
+    """
+    if not len(labels) == len(model_shares) == len(layer_shares) or not labels:
+        raise WorkloadError("mlp_share_figure needs one model share and one layer share "
+                            "per label")
+    fig, ax = new_figure(figsize=(6.4, 0.9 + 0.3 * len(labels)))
+    rows = list(range(len(labels)))[::-1]
+    ax.barh(rows, [100 * s for s in model_shares], height=0.62, color=CATEGORY_COLORS["mlp"],
+            label="whole model")
+    ax.plot([100 * s for s in layer_shares], rows, "D", color=OKABE_ITO["black"], ms=4.5,
+            label="one layer", ls="none")
+    ax.axvline(100 * reference, color=OKABE_ITO["blue"], ls="--", lw=1.2,
+               label="the notes' 2/3")
+    ax.set_yticks(rows, list(labels))
+    ax.set_xlim(0, 100)
+    ax.grid(axis="y", visible=False)
+    label_axes(ax, xlabel="MLP share of parameters (%)")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- tables
+
+def ffn_rule_table(checks: Sequence[FfnRuleCheck]) -> Table:
+    """Llama's SwiGLU size rule, step by step, beside each checkpoint's ``F``.
+
+    >>> from ai_workloads.analysis.shapes import llama_ffn_checks
+    >>> ffn_rule_table(llama_ffn_checks()).rows[0]
+    ('llama-2-7b', '4,096', '10,922', '–', '10,922', '256', '11,008', '11,008', 'yes')
+    """
+    rows = []
+    for c in checks:
+        s = c.sizing
+        rows.append((c.model, f"{s.d_model:,}", f"{s.two_thirds:,}",
+                     "–" if s.ffn_dim_multiplier is None else f"{s.ffn_dim_multiplier}",
+                     f"{s.scaled:,}", f"{s.multiple_of:,}", f"{s.d_ff:,}",
+                     f"{c.catalog_d_ff:,}", "yes" if c.matches else "NO"))
+    return Table("SwiGLU hidden size rule",
+                 ("model", "D", "int(8D/3)", "multiplier", "scaled", "multiple_of",
+                  "rule F", "checkpoint F", "match"),
+                 tuple(rows), ("l", "r", "r", "r", "r", "r", "r", "r", "l"))
+
+
+def block_catalog_table(cfgs: Sequence[TransformerConfig]) -> Table:
+    """Each model's block: norm type and placement, MLP kind, ``F/D`` and MLP shares.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> block_catalog_table([get_model("bert-base")]).rows[0]
+    ('BERT-base', 'LayerNorm', 'post', 'GELU', '4.00', '66.6%', '51.8%')
+    """
+    rows = []
+    for cfg in cfgs:
+        rows.append((model_entry(cfg.name).display,
+                     "RMSNorm" if cfg.norm == "rms" else "LayerNorm",
+                     norm_placement(cfg), mlp_kind(cfg), f"{ffn_expansion(cfg):.2f}",
+                     _pct(layer_mlp_share(cfg)), _pct(group_shares(cfg)["mlp"])))
+    return Table("Transformer blocks of the catalog",
+                 ("model", "norm", "placement", "MLP", "F/D", "MLP share of a layer",
+                  "MLP share of the model"),
+                 tuple(rows), ("l", "l", "l", "l", "r", "r", "r"))
+
+
+def config_table(cfg: TransformerConfig) -> Table:
+    """A model's configuration: each quantity with its symbol and value.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> config_table(get_model("llama-2-7b")).rows[0]
+    ('model width (hidden size)', 'D', '4,096')
+    """
+    rows = (
+        ("model width (hidden size)", "D", f"{cfg.d_model:,}"),
+        ("layers", "L", f"{cfg.n_layers:,}"),
+        ("query heads", "N", f"{cfg.n_heads:,}"),
+        ("key/value heads", "K", f"{cfg.n_kv_heads:,}"),
+        ("head dimension", "H", f"{cfg.head_dim:,}"),
+        ("MLP hidden size", "F", f"{cfg.d_ff:,}"),
+        ("vocabulary", "V", f"{cfg.vocab_size:,}"),
+        ("context length (positions)", "S max", f"{cfg.max_position:,}"),
+        ("attention", "", cfg.attention_kind),
+        ("MLP", "", mlp_kind(cfg)),
+        ("norm", "", "RMSNorm" if cfg.norm == "rms" else "LayerNorm"),
+        ("embeddings tied to the LM head", "", "yes" if cfg.tied_embeddings else "no"),
+    )
+    return Table(f"{cfg.name} configuration", ("quantity", "symbol", "value"), rows,
+                 ("l", "l", "r"))
+
+
+def layer_shapes_table(cfgs: Sequence[TransformerConfig]) -> Table:
+    """One layer's weights: symbolic shape, then each model's shape and parameter count.
+
+    The models must have the same kinds of weights (e.g. all Llama-style).
+
+    >>> from ai_workloads.catalog import get_model
+    >>> t = layer_shapes_table([get_model("llama-2-7b")])
+    >>> t.rows[1], t.rows[-1]
+    (('W_Q', '[D, N·H]', '[4,096, 4,096]', '16,777,216'), ('one layer', '', '', '202,383,360'))
+    """
+    if not cfgs:
+        raise WorkloadError("layer_shapes_table needs at least one model")
+    per_model = [layer_weights(cfg) for cfg in cfgs]
+    names = [[w.name for w in ws] for ws in per_model]
+    if any(n != names[0] for n in names):
+        raise WorkloadError("these models have different weights; tabulate them separately")
+    rows = []
+    for i, first in enumerate(per_model[0]):
+        row = [first.name, first.symbolic]
+        for ws in per_model:
+            row += [ws[i].numeric, f"{ws[i].params:,}"]
+        rows.append(tuple(row))
+    total = ["one layer", ""]
+    for cfg in cfgs:
+        total += ["", f"{stack_totals(cfg)['layer']:,}"]
+    rows.append(tuple(total))
+    columns = ["tensor", "shape"]
+    for cfg in cfgs:
+        columns += [f"{cfg.name} shape", f"{cfg.name} parameters"]
+    return Table("Weights of one layer", tuple(columns), tuple(rows),
+                 ("l", "l", *("r" for _ in range(2 * len(cfgs)))))
+
+
+def totals_table(cfg: TransformerConfig) -> Table:
+    """From one layer to the whole model: the layers, each weight outside them, the total.
+
+    The last row is the parameter count the model's publisher reports, when known.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> for row in totals_table(get_model("llama-2-7b")).rows: print(row)
+    ('one layer', '', '202,383,360')
+    ('32 layers', 'L · one layer', '6,476,267,520')
+    ('W_emb', '[V, D]', '131,072,000')
+    ('γ_final', '[D]', '4,096')
+    ('W_lm', '[D, V]', '131,072,000')
+    ('total', '', '6,738,415,616')
+    ('published', '', '6,738,415,616')
+    """
+    totals = stack_totals(cfg)
+    rows = [("one layer", "", f"{totals['layer']:,}"),
+            (f"{cfg.n_layers} layers", "L · one layer", f"{totals['layers']:,}")]
+    rows += [(w.name, w.symbolic, f"{w.params:,}") for w in model_weights(cfg)]
+    rows.append(("total", "", f"{totals['total']:,}"))
+    published = model_entry(cfg.name).published_params if cfg.name else None
+    if published is not None:
+        rows.append(("published", "", f"{published:,}"))
+    return Table(f"{cfg.name} parameters, layer by layer", ("part", "shape", "parameters"),
+                 tuple(rows), ("l", "l", "r"))
+
+
+def shape_summary_table(cfgs: Sequence[TransformerConfig]) -> Table:
+    """Per model: the dimensions that set its parameter count, and its attention kind.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> shape_summary_table([get_model("llama-2-70b")]).rows[0]
+    ('Llama 2 70B', '8,192', '80', '64/8', '128', '28,672', '32,000', 'GQA')
+    """
+    rows = tuple((model_entry(c.name).display, f"{c.d_model:,}", f"{c.n_layers}",
+                  f"{c.n_heads}/{c.n_kv_heads}", f"{c.head_dim}", f"{c.d_ff:,}",
+                  f"{c.vocab_size:,}", c.attention_kind) for c in cfgs)
+    return Table("Model dimensions", ("model", "D", "L", "N/K", "H", "F", "V", "attention"),
+                 rows, ("l", "r", "r", "r", "r", "r", "r", "l"))
+
+
+def breakdown_table(cfgs: Sequence[TransformerConfig]) -> Table:
+    """Per model: computed and published totals, shares by group, FP16 and INT8 weights.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> breakdown_table([get_model("llama-2-7b")]).rows[0]
+    ('Llama 2 7B', '6,738,415,616', '6,738,415,616', '31.9%', '64.2%', '3.9%', '13.48', '6.74')
+    """
+    rows = []
+    for cfg in cfgs:
+        entry = model_entry(cfg.name)
+        shares = group_shares(cfg)
+        published = (f"{entry.published_params:,}" if entry.published_params
+                     else entry.published_label or "–")
+        rows.append((entry.display, f"{param_counts(cfg).total:,}", published,
+                     _pct(shares["attention"]), _pct(shares["mlp"]),
+                     _pct(shares["embeddings"]), f"{gb(weight_bytes(cfg, 'fp16')):.2f}",
+                     f"{gb(weight_bytes(cfg, 'int8')):.2f}"))
+    return Table("Parameter breakdown",
+                 ("model", "parameters (computed)", "published", "attention", "MLP",
+                  "embeddings + head", "FP16 GB", "INT8 GB"),
+                 tuple(rows), ("l", "r", "r", "r", "r", "r", "r", "r"))

@@ -1,0 +1,315 @@
+"""Tables and text of the reference pages: errata, notation and the command line.
+
+Builders here only gather results of the analyses and format them; the one comparison they
+compute (the notes' FLOPs-per-token table beside the right values) calls the FLOP analyses.
+
+>>> errata_table().columns[:3]
+('#', 'section of the notes', 'claim')
+>>> len(notes_flops_comparison()) == len(NOTES_FLOPS_MODELS) * len(NOTES_FLOPS_CONTEXTS)
+True
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..analysis.errata import errata
+from ..analysis.flops import blocks_only_decode_flops, decode_flops, sublayer_decode_flops
+from ..catalog import accelerator_names, get_accelerator, get_model, model_entry
+from ..core.dtypes import BITS, bytes_per_element
+from ..core.errors import WorkloadError
+from .tables import Table
+
+# ------------------------------------------------------------------------------ errata
+
+
+def errata_table() -> Table:
+    """Every erratum: where in the notes, what they claim, their value, the package's
+    reproduction under the notes' simplification (marked when exact) and the right value.
+
+    >>> t = errata_table()
+    >>> len(t.rows) == len(errata())
+    True
+    >>> t.rows[0][0], t.columns[-1]
+    ('1', 'correct value')
+    """
+    rows = tuple(
+        (str(i), e.section, e.claim, e.notes_value, e.reproduced or "–",
+         ("yes" if e.reproduces else "no") if e.reproduced is not None else "–", e.correct)
+        for i, e in enumerate(errata(), start=1))
+    return Table("Errata of the lecture notes",
+                 ("#", "section of the notes", "claim", "notes say", "reproduced",
+                  "exact", "correct value"),
+                 rows, ("r", "l", "l", "r", "r", "l", "l"))
+
+
+def errata_causes_markdown() -> str:
+    """A numbered Markdown list: for each erratum, its claim in bold and the cause.
+
+    The numbers match the ``#`` column of :func:`errata_table`.
+
+    >>> text = errata_causes_markdown()
+    >>> text.splitlines()[0].startswith("1. **")
+    True
+    >>> len(text.splitlines()) == len(errata())
+    True
+    """
+    lines = []
+    for i, e in enumerate(errata(), start=1):
+        proof = ("reproduced exactly" if e.reproduces else
+                 "not reproduced" if e.reproduced is not None else "no simplification gives it")
+        lines.append(f"{i}. **{e.claim}** (`{e.key}`): {e.cause}. "
+                     f"Notes: {e.notes_value}; {proof}; correct: {e.correct}.")
+    return "\n".join(lines)
+
+
+#: The models and contexts of the notes' FLOPs-per-token table (section 5).
+NOTES_FLOPS_MODELS: tuple[str, ...] = ("llama-2-7b", "llama-2-13b", "llama-2-70b",
+                                       "llama-3.1-405b")
+NOTES_FLOPS_CONTEXTS: tuple[int, ...] = (512, 2048, 8192, 32768)
+
+#: What the notes print in that table, quoted: (TFLOPs per token, attention share).
+NOTES_FLOPS_QUOTED: dict[tuple[str, int], tuple[str, str]] = {
+    ("llama-2-7b", 512): ("0.01", "34.5%"), ("llama-2-7b", 2048): ("0.01", "38.3%"),
+    ("llama-2-7b", 8192): ("0.02", "49.8%"), ("llama-2-7b", 32768): ("0.03", "71.3%"),
+    ("llama-2-13b", 512): ("0.03", "34.1%"), ("llama-2-13b", 2048): ("0.03", "37.2%"),
+    ("llama-2-13b", 8192): ("0.03", "47.1%"), ("llama-2-13b", 32768): ("0.05", "67.5%"),
+    ("llama-2-70b", 512): ("0.16", "28.2%"), ("llama-2-70b", 2048): ("0.16", "30.0%"),
+    ("llama-2-70b", 8192): ("0.18", "36.4%"), ("llama-2-70b", 32768): ("0.24", "53.3%"),
+    ("llama-3.1-405b", 512): ("0.93", "29.4%"), ("llama-3.1-405b", 2048): ("0.95", "30.4%"),
+    ("llama-3.1-405b", 8192): ("1.00", "33.9%"), ("llama-3.1-405b", 32768): ("1.20", "45.1%"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FlopsComparison:
+    """One cell of the notes' table: the notes' formula (MHA, layers only) and the truth.
+
+    ``*_attention`` and ``*_mlp`` are one decode token's attention (projections, scores,
+    A·V) and MLP (router included) FLOPs; ``correct_total`` adds the LM head.
+    """
+
+    model: str
+    context: int
+    notes_total: int
+    notes_attention: int
+    notes_mlp: int
+    correct_total: int
+    correct_attention: int
+    correct_mlp: int
+
+
+def notes_flops_comparison(models: Sequence[str] = NOTES_FLOPS_MODELS,
+                           contexts: Sequence[int] = NOTES_FLOPS_CONTEXTS
+                           ) -> list[FlopsComparison]:
+    """Decode FLOPs per token under the notes' formula ``L(8D² + 4SD + 6DF)`` (the layers
+    of the model with ``K = N``) and exactly (the real ``K``, LM head included).
+
+    >>> row = notes_flops_comparison(["llama-2-7b"], [512])[0]
+    >>> cfg = get_model("llama-2-7b")
+    >>> d, f, L = cfg.d_model, cfg.d_ff, cfg.n_layers
+    >>> row.notes_total == L * (8 * d * d + 4 * 512 * d + 6 * d * f)
+    True
+    >>> row.correct_total - row.notes_total == 2 * d * cfg.vocab_size   # the LM head
+    True
+    """
+    rows = []
+    for name in models:
+        cfg = get_model(name)
+        mha = cfg.with_mha()
+        for context in contexts:
+            wrong = sublayer_decode_flops(mha, context)
+            right = sublayer_decode_flops(cfg, context)
+            rows.append(FlopsComparison(
+                name, context, blocks_only_decode_flops(mha, context), wrong["attention"],
+                wrong["mlp"], decode_flops(cfg, context), right["attention"], right["mlp"]))
+    return rows
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%"
+
+
+def notes_flops_table() -> Table:
+    """The notes' FLOPs-per-token table: quoted, reproduced by the package under the notes'
+    formula (MHA, layers only), and the right values (TFLOPs = 1e12 FLOPs; matmuls only).
+
+    >>> t = notes_flops_table()
+    >>> len(t.rows), t.rows[0][:2]
+    (16, ('Llama 2 7B', '512'))
+    >>> all(row[4] == "yes" for row in t.rows)   # every cell reproduced exactly
+    True
+    """
+    rows = []
+    for r in notes_flops_comparison():
+        quoted = NOTES_FLOPS_QUOTED[(r.model, r.context)]
+        reproduced = (f"{r.notes_total / 1e12:.2f}",
+                      _pct(r.notes_attention, r.notes_attention + r.notes_mlp))
+        rows.append((model_entry(r.model).display, f"{r.context:,}",
+                     f"{quoted[0]} ({quoted[1]})", f"{reproduced[0]} ({reproduced[1]})",
+                     "yes" if reproduced == quoted else "no",
+                     f"{r.correct_total / 1e12:.3f}",
+                     _pct(r.correct_attention, r.correct_attention + r.correct_mlp)))
+    return Table("FLOPs per decode token: the notes' table and the right values",
+                 ("model", "S", "notes: TFLOPs (attention)", "reproduced", "exact",
+                  "correct TFLOPs", "correct attention"),
+                 tuple(rows), ("l", "r", "r", "r", "l", "r", "r"))
+
+
+# ------------------------------------------------------------------------------ notation
+
+#: Each shape letter: meaning, TransformerConfig field, config.json key(s).
+SHAPE_LETTERS: tuple[tuple[str, str, str, str], ...] = (
+    ("B", "batch: sequences processed together", "(an argument)", "–"),
+    ("T", "tokens processed in this step (prompt length in prefill, 1 in decode)",
+     "(an argument)", "–"),
+    ("S", "context length: keys each query attends, its own included", "(an argument)", "–"),
+    ("D", "model width (residual stream)", "d_model", "hidden_size; GPT-2: n_embd"),
+    ("F", "MLP hidden width (per expert in MoE)", "d_ff",
+     "intermediate_size; GPT-2: n_inner (default 4·D)"),
+    ("N", "query heads", "n_heads", "num_attention_heads; GPT-2: n_head"),
+    ("K", "key/value heads (K = N: MHA, 1 < K < N: GQA, K = 1: MQA)", "n_kv_heads",
+     "num_key_value_heads (default N)"),
+    ("H", "head dimension", "head_dim", "head_dim (default D/N)"),
+    ("L", "layers (transformer blocks)", "n_layers", "num_hidden_layers; GPT-2: n_layer"),
+    ("V", "vocabulary size", "vocab_size", "vocab_size"),
+    ("E", "experts per MoE layer (1 for dense models)", "n_experts", "num_local_experts"),
+    ("k", "experts routed per token", "experts_per_token", "num_experts_per_tok"),
+)
+
+
+def shape_letters_table() -> Table:
+    """The shape letters, their meaning, and where each comes from in a ``config.json``.
+
+    >>> t = shape_letters_table()
+    >>> [row[0] for row in t.rows]
+    ['B', 'T', 'S', 'D', 'F', 'N', 'K', 'H', 'L', 'V', 'E', 'k']
+    """
+    rows = tuple((letter, meaning, f"`{field}`" if field.isidentifier() else field,
+                  key) for letter, meaning, field, key in SHAPE_LETTERS)
+    return Table("Shape letters",
+                 ("letter", "meaning", "TransformerConfig field", "config.json key"), rows)
+
+
+def dtypes_table() -> Table:
+    """Every number format the package knows, with its storage width.
+
+    >>> t = dtypes_table()
+    >>> t.rows[0]
+    ('fp32', '32', '4')
+    >>> len(t.rows) == len(BITS)
+    True
+    """
+    rows = tuple((name, str(bits), f"{bytes_per_element(name):g}")
+                 for name, bits in BITS.items())
+    return Table("Number formats", ("dtype", "bits", "bytes per element"), rows,
+                 ("l", "r", "r"))
+
+
+def peaks_table(names: Sequence[str] | None = None) -> Table:
+    """Dense peak TFLOP/s of each catalog accelerator per dtype, with bandwidth, memory and
+    the spec sheet ('–' where the chip has no peak for that dtype).
+
+    >>> t = peaks_table(["h100-sxm"])
+    >>> t.columns[:4], t.rows[0][:4]
+    (('chip', 'fp32', 'tf32', 'bf16'), ('NVIDIA H100 SXM', '67', '494.7', '989.4'))
+    """
+    chips = [get_accelerator(n) for n in (names or accelerator_names())]
+    dtypes = [d for d in BITS if any(d in chip.peak_flops for chip in chips)]
+    rows = []
+    for chip in chips:
+        peaks = [f"{chip.peak(d) / 1e12:,.6g}" if d in chip.peak_flops else "–" for d in dtypes]
+        source = f"[spec sheet]({chip.source})" if chip.source else "–"
+        rows.append((chip.display, *peaks, f"{chip.bandwidth / 1e12:.2f}",
+                     chip.capacity_label, source))
+    return Table("Dense peak TFLOP/s per dtype",
+                 ("chip", *dtypes, "TB/s", "memory", "source"), tuple(rows),
+                 ("l", *("r" for _ in dtypes), "r", "r", "l"))
+
+
+# ------------------------------------------------------------------------------ command line
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def cli_help(parser: argparse.ArgumentParser, command: str | None = None,
+             width: int = 88) -> str:
+    """The help text of ``parser`` (or of one subcommand) at a fixed width, so that the
+    page does not depend on the terminal it was built in.
+
+    >>> from ai_workloads.cli import build_parser
+    >>> cli_help(build_parser()).splitlines()[0]
+    'usage: ai-workloads [-h] [--version] COMMAND ...'
+    >>> "--context S" in cli_help(build_parser(), "flops")
+    True
+    >>> cli_help(build_parser(), "plot")
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: no command 'plot'; choose one of models, hardware, ...
+    """
+    commands = _subcommands(parser)
+    if command is not None and command not in commands:
+        raise WorkloadError(f"no command {command!r}; choose one of {', '.join(commands)}")
+    target = parser if command is None else commands[command]
+    formatter = argparse.HelpFormatter(target.prog, width=width)
+    formatter.add_usage(target.usage, target._actions,
+                        target._mutually_exclusive_groups)
+    formatter.add_text(target.description)
+    for group in target._action_groups:
+        formatter.start_section(group.title)
+        formatter.add_text(group.description)
+        formatter.add_arguments(group._group_actions)
+        formatter.end_section()
+    formatter.add_text(target.epilog)
+    return formatter.format_help().rstrip("\n")
+
+
+def cli_commands(parser: argparse.ArgumentParser) -> list[str]:
+    """The subcommands of ``parser``, in the order they were added.
+
+    >>> from ai_workloads.cli import build_parser
+    >>> cli_commands(build_parser())[:3]
+    ['models', 'hardware', 'params']
+    """
+    return list(_subcommands(parser))
+
+
+def run_cli(argv: Sequence[str]) -> str:
+    """Run ``ai-workloads`` with ``argv`` in this process; return what it printed (stdout,
+    then stderr) and a last line with the exit status when it is not 0.
+
+    >>> print(run_cli(["params", "llama-9"]))
+    ai-workloads: error: unknown model 'llama-9'; ...
+    (exit status 2)
+    """
+    from ..cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(list(argv))
+    text = (out.getvalue() + err.getvalue()).rstrip("\n")
+    return text if status == 0 else f"{text}\n(exit status {status})"
+
+
+def cli_transcript(argv: Sequence[str]) -> str:
+    """What a terminal shows for ``ai-workloads ARGV``: the command line, then its output.
+
+    >>> print(cli_transcript(["flops", "gpt2", "--context", "1024"]))
+    $ ai-workloads flops gpt2 --context 1024
+    gpt2: one decode step at context 1,024, batch 1
+    ...
+    total (matmuls only)  ...  100.0%
+    """
+    from ..cli import PROG
+
+    return f"$ {shlex.join([PROG, *argv])}\n{run_cli(argv)}"

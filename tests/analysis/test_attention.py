@@ -1,0 +1,176 @@
+"""Tests of attention: values against hand derivations and independent sources."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from ai_workloads.analysis.attention import (
+    attention_flow,
+    attention_steps,
+    lecture_example,
+    score_growth,
+)
+from ai_workloads.analysis.flops import op_flops
+from ai_workloads.analysis.growth import Milestone
+from ai_workloads.analysis.model_scale import (
+    growth_curves,
+)
+from ai_workloads.catalog import get_model
+from ai_workloads.core.errors import WorkloadError
+
+
+def _softmax_rows(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+# The lecture notes' printout of the worked example (seed 42, four tokens, H = 3).
+NOTES_Q = [[0.5, -0.14, 0.65], [1.52, -0.23, -0.23], [1.58, 0.77, -0.47], [0.54, -0.46, -0.47]]
+
+
+NOTES_SCORES = [[-0.73, 0.06, 0.7, -1.05], [1.2, -0.69, -1.4, -0.04],
+                [-0.28, -1.81, -3.21, 0.36], [1.82, 0.02, -0.53, 0.51]]
+
+
+NOTES_SCALED = [[-0.42, 0.04, 0.4, -0.6], [0.69, -0.4, -0.81, -0.02],
+                [-0.16, -1.04, -1.86, 0.21], [1.05, 0.01, -0.31, 0.3]]
+
+
+NOTES_WEIGHTS = [[0.176, 0.278, 0.401, 0.146], [0.488, 0.164, 0.109, 0.239],
+                 [0.328, 0.136, 0.06, 0.475], [0.48, 0.17, 0.124, 0.226]]
+
+
+NOTES_OUT = [[-0.38, 0.71, -0.46], [-0.52, 0.35, -0.9], [-0.67, 0.46, -1.0],
+             [-0.51, 0.37, -0.88]]
+
+
+
+def test_lecture_example_matches_global_seed() -> None:
+    np.random.seed(42)
+    expected = [np.random.randn(4, 3).round(2) for _ in range(3)]
+    for got, want in zip(lecture_example(), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_steps_match_independent_formula() -> None:
+    q, k, v = lecture_example()
+    steps = attention_steps(q, k, v)
+    scaled = q @ k.T / math.sqrt(3)
+    np.testing.assert_allclose(steps.scores, q @ k.T)
+    np.testing.assert_allclose(steps.scaled, scaled)
+    np.testing.assert_allclose(steps.weights, _softmax_rows(scaled))
+    np.testing.assert_allclose(steps.row_sums, np.ones(4))
+    assert steps.out.round(2).tolist() == [[-0.38, 0.71, -0.46], [-0.52, 0.35, -0.9],
+                                           [-0.67, 0.46, -1.0], [-0.51, 0.37, -0.88]]
+
+
+def test_flow_flops_are_2mkn() -> None:
+    t, d, h = 10, 16, 4
+    flops = {s.name: s.flops for s in attention_flow(t, d, h)}
+    assert flops == {"q": 2 * t * d * h, "k": 2 * t * d * h, "v": 2 * t * d * h,
+                     "scores": 2 * t * h * t, "softmax": 0, "attn_v": 2 * t * t * h}
+
+
+def test_score_growth_quadratic() -> None:
+    small, big = score_growth([100, 200], head_dim=8)
+    assert big.elements == 4 * small.elements == 4 * 100 * 100
+    assert small.nbytes == 4 * 100 * 100  # fp32
+    assert small.flops == 2 * (2 * 100 * 100 * 8)
+
+
+def test_bad_inputs_raise() -> None:
+    with pytest.raises(WorkloadError):
+        attention_steps(np.ones((2, 3)), np.ones((2, 2)), np.ones((2, 2)))
+    with pytest.raises(WorkloadError):
+        attention_flow(0, 8, 4)
+    with pytest.raises(WorkloadError):
+        score_growth([], 8)
+    with pytest.raises(WorkloadError):
+        growth_curves([Milestone("a", 2000.0, 1e20, None, None, False, "")])
+
+
+def test_lecture_example_equals_global_seed_draws() -> None:
+    np.random.seed(42)
+    expected = [np.random.randn(4, 3).round(2) for _ in range(3)]
+    for got, want in zip(lecture_example(), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert lecture_example()[0].tolist() == NOTES_Q
+
+
+def test_worked_example_matches_the_notes_printout() -> None:
+    steps = attention_steps(*lecture_example())
+    assert steps.scores.round(2).tolist() == NOTES_SCORES
+    assert steps.scaled.round(2).tolist() == NOTES_SCALED
+    assert steps.weights.round(3).tolist() == NOTES_WEIGHTS
+    assert steps.out.round(2).tolist() == NOTES_OUT
+    assert steps.sqrt_head_dim == pytest.approx(math.sqrt(3))
+    np.testing.assert_allclose(steps.row_sums, np.ones(4))
+
+
+def test_steps_against_a_second_derivation() -> None:
+    rng = np.random.default_rng(7)
+    q, k, v = rng.normal(size=(3, 4)), rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
+    steps = attention_steps(q, k, v)
+    # Element by element: score[i, j] = sum_h q[i, h] k[j, h].
+    scores = [[sum(q[i, h] * k[j, h] for h in range(4)) for j in range(5)] for i in range(3)]
+    np.testing.assert_allclose(steps.scores, scores)
+    for i in range(3):
+        exps = [math.exp(s / 2.0) for s in scores[i]]  # √H = 2
+        weights = [e / sum(exps) for e in exps]
+        np.testing.assert_allclose(steps.weights[i], weights)
+        out = [sum(weights[j] * v[j, h] for j in range(5)) for h in range(4)]
+        np.testing.assert_allclose(steps.out[i], out)
+
+
+@pytest.mark.parametrize(("q", "k", "v"), [
+    (np.ones((2, 3)), np.ones((4, 2)), np.ones((4, 2))),
+    (np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3))),
+    (np.ones((1, 2, 3)), np.ones((4, 3)), np.ones((4, 3))),
+])
+def test_steps_reject_mismatched_shapes(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> None:
+    with pytest.raises(WorkloadError):
+        attention_steps(q, k, v)
+
+
+def test_flow_shapes_and_flops_closed_form() -> None:
+    t, d, h = 6, 8, 4
+    flow = {s.name: s for s in attention_flow(t, d, h)}
+    assert flow["q"].output == (t, h)
+    assert flow["scores"].output == (t, t)
+    assert flow["attn_v"].output == (t, h)
+    assert flow["softmax"].flops == 0
+    assert flow["q"].flops == 2 * t * d * h == 384
+    assert flow["scores"].flops == flow["attn_v"].flops == 2 * t * t * h == 288
+    assert flow["scores"].elements == 36
+
+
+def test_flow_agrees_with_the_flops_module_for_one_head() -> None:
+    t, d, h = 10, 16, 8
+    cfg = get_model("gpt2").replace(d_model=d, n_heads=1, n_kv_heads=1, head_dim=h,
+                                    n_layers=1)
+    ops = op_flops(cfg, tokens=t, context=t)
+    for step in attention_flow(t, d, h):
+        if step.name != "softmax":
+            assert step.flops == ops[step.name], step.name
+
+
+def test_flow_rejects_bad_sizes() -> None:
+    with pytest.raises(WorkloadError, match="tokens"):
+        attention_flow(0, 8, 4)
+    with pytest.raises(WorkloadError, match="head_dim"):
+        attention_flow(6, 8, -1)
+
+
+def test_score_growth_is_quadratic() -> None:
+    rows = score_growth([1024, 2048], head_dim=128)
+    assert rows[0].elements == 1024**2
+    assert rows[0].nbytes == 4 * 1024**2
+    assert rows[0].flops == 4 * 1024**2 * 128
+    assert rows[1].elements == 4 * rows[0].elements
+    assert score_growth([10], 2, dtype="fp16")[0].nbytes == 200
+    with pytest.raises(WorkloadError):
+        score_growth([], 2)
+

@@ -1,0 +1,74 @@
+"""Tests of the figures of parameters: values against hand derivations and independent sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai_workloads import WorkloadError, get_model, model_names
+from ai_workloads.analysis.shapes import (
+    category_shares,
+    group_shares,
+    llama_ffn_checks,
+)
+from ai_workloads.present.figures.parameters import (
+    block_catalog_table,
+    block_diagram,
+    breakdown_table,
+    category_pie,
+    config_table,
+    ffn_rule_table,
+    layer_shapes_table,
+    mlp_share_figure,
+    share_bars,
+    totals_table,
+)
+
+
+def test_breakdown_table_uses_exact_memory() -> None:
+    row = breakdown_table([get_model("llama-2-70b")]).rows[0]
+    assert row[1] == row[2] == "68,976,648,192"  # published checkpoint
+    assert row[6] == f"{2 * 68_976_648_192 / 1e9:.2f}"
+    assert row[7] == f"{68_976_648_192 / 1e9:.2f}"
+
+
+def test_tables_have_the_expected_rows() -> None:
+    llama = get_model("llama-2-7b")
+    assert len(ffn_rule_table(llama_ffn_checks()).rows) == 7
+    assert len(block_catalog_table([get_model(n) for n in model_names()]).rows) == len(
+        model_names())
+    assert config_table(llama).rows[5] == ("MLP hidden size", "F", "11,008")
+    assert totals_table(llama).rows[-1] == ("published", "", "6,738,415,616")
+    table = layer_shapes_table([llama, get_model("llama-2-70b")])
+    assert table.rows[2][2:] == ("[4,096, 4,096]", "16,777,216", "[8,192, 1,024]", "8,388,608")
+
+
+def test_layer_shapes_table_rejects_different_structures() -> None:
+    with pytest.raises(WorkloadError, match="different weights"):
+        layer_shapes_table([get_model("gpt2"), get_model("llama-2-7b")])
+
+
+def test_block_diagram_panels() -> None:
+    assert len(block_diagram().axes) == 2
+    assert len(block_diagram(["pre"]).axes) == 1
+    with pytest.raises(WorkloadError, match="norm placement"):
+        block_diagram(["middle"])
+
+
+def test_charts_draw_one_artist_per_value() -> None:
+    pie = category_pie(category_shares(get_model("llama-2-7b")))
+    assert len(pie.axes[0].patches) == 5  # attention, MLP, embedding, LM head, norms
+    bars = share_bars(["a", "b", "c"], [group_shares(get_model(n))
+                                        for n in ("gpt2", "llama-2-7b", "gemma-2b")])
+    assert len(bars.axes[0].patches) == 3 * 4
+    fig = mlp_share_figure(["a"], [0.5], [0.6], 2 / 3)
+    assert len(fig.axes[0].patches) == 1
+
+
+def test_charts_reject_bad_input() -> None:
+    with pytest.raises(WorkloadError, match="positive share"):
+        category_pie({"attention": 0.0})
+    with pytest.raises(WorkloadError, match="one share mapping per label"):
+        share_bars(["a"], [])
+    with pytest.raises(WorkloadError, match="no colour"):
+        category_pie({"mystery": 1.0})
+
