@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from ai_workloads.analysis.roofline import matmul_intensity
 from ai_workloads.core.errors import WorkloadError
+from ai_workloads.measure import machine as measure
 from ai_workloads.measure.machine import (
     BandwidthResult,
     DecodeResult,
@@ -24,7 +25,6 @@ from ai_workloads.measure.machine import (
     MatmulPoint,
     MeasureSettings,
 )
-from ai_workloads.measure import machine as measure
 
 TINY = MeasureSettings(bandwidth_mib=1, bandwidth_repeats=1, gemm_sizes=(16, 32),
                        gemv_sizes=(16, 32), matmul_repeats=1, matmul_min_seconds=0.0,
