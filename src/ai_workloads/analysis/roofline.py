@@ -58,7 +58,7 @@ def ridge_point(hw: Accelerator, dtype: str = "bf16") -> float:
     >>> round(ridge_point(get_accelerator("a100-sxm-80gb"), "bf16"), 2)
     153.02
     """
-    return hw.peak(dtype) / hw.bandwidth
+    return hw.ridge_point(dtype)
 
 
 def attainable_flops(hw: Accelerator, intensity: ArrayOrFloat,
@@ -72,10 +72,7 @@ def attainable_flops(hw: Accelerator, intensity: ArrayOrFloat,
     >>> attainable_flops(h100, np.array([1.0, 1e4])) / 1e12
     array([  3.35,  989.4 ])
     """
-    peak = hw.peak(dtype)
-    if isinstance(intensity, np.ndarray):
-        return np.minimum(peak, intensity * hw.bandwidth)
-    return min(peak, intensity * hw.bandwidth)
+    return hw.attainable(intensity, dtype)
 
 
 def moe_weight_bytes_read(cfg: TransformerConfig, batch: int, dtype: str = "bf16") -> float:

@@ -2,8 +2,10 @@
 
 >>> chip = Accelerator(name="my-chip", peak_flops={"bf16": 500e12}, bandwidth=2e12,
 ...     capacity_bytes=96 * 10**9)
->>> chip.peak("bf16") / chip.bandwidth   # the ridge point, FLOP per byte
+>>> chip.ridge_point("bf16")   # peak over bandwidth, FLOP per byte
 250.0
+>>> chip.attainable(100.0, "bf16") / 1e12, chip.attainable(1000.0, "bf16") / 1e12
+(200.0, 500.0)
 """
 
 from __future__ import annotations
@@ -12,11 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .config import read_json
 from .dtypes import check_dtype
 from .errors import WorkloadError
+
+if TYPE_CHECKING:  # NumPy only for the annotation: the rule itself works on floats and arrays
+    import numpy as np
+    import numpy.typing as npt
+
+#: A float, or a NumPy array of floats: the roofline is evaluated on either.
+ArrayOrFloat = TypeVar("ArrayOrFloat", float, "npt.NDArray[np.float64]")
 
 #: Bytes in each capacity unit a spec sheet may use.
 CAPACITY_UNITS: dict[str, int] = {"GB": 10**9, "GiB": 2**30, "TB": 10**12, "TiB": 2**40}
@@ -78,6 +87,36 @@ class Accelerator:
             raise WorkloadError(
                 f"{self.name} has no {dtype} peak; it supports {', '.join(self.peak_flops)}")
         return float(self.peak_flops[dtype])
+
+    def ridge_point(self, dtype: str) -> float:
+        """The roofline's ridge: ``peak(dtype) / bandwidth``, in FLOP per byte.
+
+        A kernel of lower arithmetic intensity is memory-bound on this chip; at or above it,
+        compute-bound.
+
+        >>> from ai_workloads.catalog import get_accelerator
+        >>> round(get_accelerator("a100-sxm-80gb").ridge_point("bf16"), 2)
+        153.02
+        """
+        return self.peak(dtype) / self.bandwidth
+
+    def attainable(self, intensity: ArrayOrFloat, dtype: str) -> ArrayOrFloat:
+        """The roofline: ``min(peak(dtype), intensity · bandwidth)`` FLOP/s.
+
+        ``intensity`` (FLOP per byte) may be a float or a NumPy array of them.
+
+        >>> chip = Accelerator(name="x", peak_flops={"fp32": 100e9}, bandwidth=20e9,
+        ...                    capacity_bytes=2**30)
+        >>> chip.attainable(1.0, "fp32"), chip.attainable(50.0, "fp32")
+        (20000000000.0, 100000000000.0)
+        >>> import numpy as np
+        >>> chip.attainable(np.array([1.0, 50.0]), "fp32") / 1e9
+        array([ 20., 100.])
+        """
+        peak = self.peak(dtype)
+        if isinstance(intensity, int | float):
+            return min(peak, intensity * self.bandwidth)
+        return (intensity * self.bandwidth).clip(max=peak)
 
     @property
     def capacity_label(self) -> str:
