@@ -9,8 +9,8 @@ level or inside a function, absolute or relative, plus ``importlib.import_module
 calls with a literal name. Each violation names the file, the line and the rule it breaks.
 
 The checker takes a source root and a package name, so the self-tests run it on a fake
-package written to a temporary folder with violations planted in it: the rules cannot pass
-because the checker sees nothing.
+package written to a temporary folder with violations planted in it, so no rule can pass
+just because the checker saw nothing.
 
 The calculator a later issue adds runs in the browser without NumPy, so the core, the
 catalog and the analyses it calls must import and answer with NumPy unavailable.
