@@ -46,6 +46,30 @@ def test_peak_per_dtype_and_ridge() -> None:
     assert c.peak("bf16") / c.bandwidth == 250.0
 
 
+def test_ridge_point_is_peak_over_bandwidth() -> None:
+    c = chip(peak_flops={"bf16": 500e12, "int8": 1000e12})
+    assert c.ridge_point("bf16") == 500e12 / 2e12 == 250.0
+    assert c.ridge_point("int8") == 500.0
+    with pytest.raises(WorkloadError, match="c has no fp8 peak"):
+        c.ridge_point("fp8")
+
+
+@pytest.mark.parametrize(("intensity", "expected"), [
+    (1.0, 2e12),         # memory-bound: intensity · bandwidth
+    (100.0, 200e12),
+    (250.0, 500e12),     # at the ridge both limits meet
+    (1000.0, 500e12),    # compute-bound: the peak
+])
+def test_attainable_is_the_lower_of_the_two_roofs(intensity: float, expected: float) -> None:
+    assert chip().attainable(intensity, "bf16") == expected
+
+
+def test_attainable_on_an_array_of_intensities() -> None:
+    np = pytest.importorskip("numpy")
+    got = chip().attainable(np.array([1.0, 100.0, 250.0, 1000.0]), "bf16")
+    assert got.tolist() == [2e12, 200e12, 500e12, 500e12]
+
+
 def test_peak_of_a_format_the_chip_lacks_names_what_it_has() -> None:
     with pytest.raises(WorkloadError) as info:
         chip(peak_flops={"bf16": 1e12, "int8": 2e12}).peak("fp8")
