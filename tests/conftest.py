@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ def catalog_name(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def write_config(tmp_path: Path):  # type: ignore[no-untyped-def]
+def write_config(tmp_path: Path) -> Callable[[str], Path]:
     """Write a catalog model's Hugging Face fields to ``<tmp>/<name>/config.json``."""
 
     def write(name: str) -> Path:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, check=False)
 
 
-def json_out(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
+def json_out(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
     assert main([*args, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert isinstance(data, dict)
@@ -30,7 +32,8 @@ def test_params_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["active"] == 12_879_925_248
 
 
-def test_params_from_config_file(capsys: pytest.CaptureFixture[str], write_config) -> None:  # type: ignore[no-untyped-def]
+def test_params_from_config_file(capsys: pytest.CaptureFixture[str],
+                                 write_config: Callable[[str], Path]) -> None:
     path = write_config("llama-2-70b")
     assert json_out(capsys, "params", str(path))["total"] == 68_976_648_192
     assert json_out(capsys, "params", str(path.parent))["total"] == 68_976_648_192
