@@ -33,7 +33,7 @@ from .analysis.params import param_counts
 from .analysis.roofline import critical_batch, decode_step, ridge_point
 from .catalog import model_entry, resolve_accelerator, resolve_model
 from .core.config import TransformerConfig
-from .core.dtypes import BITS, STORAGE_DTYPES
+from .core.dtypes import BITS, STORAGE_DTYPES, compute_dtype
 from .core.errors import WorkloadError
 from .present.tables import Table, bytes_cell, hardware_table, models_table, params_table
 
@@ -219,7 +219,7 @@ def _cmd_roofline(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     kv_dtype = args.kv_dtype or args.dtype
     steps = [decode_step(cfg, chip, args.context, b, args.dtype, kv_dtype,
                          n_devices=args.devices) for b in args.batch]
-    compute = "bf16" if args.dtype in ("fp8", "int8", "int4") else args.dtype
+    compute = compute_dtype(args.dtype)
     fit = max_batch(cfg, chip, args.context, args.devices, args.dtype, kv_dtype)
     data: dict[str, Any] = {
         "model": cfg.name, "hardware": chip.name, "context": args.context,

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from ..core.accelerator import Accelerator
 from ..core.config import TransformerConfig
 from ..core.dtypes import bytes_per_element, check_dtype, nbytes
+from ..core.dtypes import compute_dtype as compute_format
 from ..core.errors import positive_int
 from .flops import attention_flops_per_key, decode_flops, dense_flops_per_token
 from .memory import kv_cache_bytes, kv_elements_per_token, weight_bytes
@@ -164,7 +165,7 @@ def decode_step(cfg: TransformerConfig, hw: Accelerator, context: int, batch: in
     ('memory', 48.3)
     """
     kv_dtype = check_dtype(kv_dtype or dtype)
-    compute_dtype = compute_dtype or ("bf16" if dtype in ("fp8", "int8", "int4") else dtype)
+    compute_dtype = compute_dtype or compute_format(dtype)
     positive_int("n_devices", n_devices)
     flops = decode_flops(cfg, context, batch)
     moved = moe_weight_bytes_read(cfg, batch, dtype) + kv_cache_bytes(cfg, context, batch,
@@ -194,7 +195,7 @@ def critical_batch(cfg: TransformerConfig, hw: Accelerator, context: int,
     True
     """
     kv_dtype = check_dtype(kv_dtype or dtype)
-    compute_dtype = compute_dtype or ("bf16" if dtype in ("fp8", "int8", "int4") else dtype)
+    compute_dtype = compute_dtype or compute_format(dtype)
     per_seq_time = decode_flops(cfg, context) / hw.peak(compute_dtype)
     per_seq_bytes_time = kv_cache_bytes(cfg, context, 1, kv_dtype) / hw.bandwidth
     if per_seq_time <= per_seq_bytes_time:

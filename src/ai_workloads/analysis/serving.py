@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from ..core.accelerator import Accelerator
 from ..core.config import TransformerConfig
-from ..core.dtypes import check_dtype, nbytes
+from ..core.dtypes import check_dtype, compute_dtype, nbytes
 from ..core.errors import WorkloadError, positive_int
 from .flops import decode_flops, prefill_flops
 from .memory import kv_cache_bytes, max_batch, weight_bytes
@@ -280,7 +280,7 @@ def throughput_curve(cfg: TransformerConfig, hw: Accelerator, context: int,
     batch_ints = np.asarray(batches, dtype=np.int64)
     per_sequence_kv = kv_cache_bytes(cfg, context, 1, kv_dtype)
     per_sequence_flops = decode_flops(cfg, context)
-    compute_dtype = "bf16" if dtype in ("fp8", "int8", "int4") else dtype
+    compute = compute_dtype(dtype)
     return ThroughputCurve(
         model=cfg.name, hardware=hw.name, n_devices=n_devices, context=context,
         batches=batch_ints, tokens_per_s=grid.tokens_per_s[0, 0, 0].copy(),
@@ -288,7 +288,7 @@ def throughput_curve(cfg: TransformerConfig, hw: Accelerator, context: int,
         fits=grid.fits[0, 0, 0].copy(), memory_bound=grid.memory_bound[0, 0, 0].copy(),
         max_batch=max_batch(cfg, hw, context, n_devices, dtype, kv_dtype),
         critical_batch=critical_batch(cfg, hw, context, dtype, kv_dtype),
-        compute_ceiling=n_devices * hw.peak(compute_dtype) / per_sequence_flops,
+        compute_ceiling=n_devices * hw.peak(compute) / per_sequence_flops,
         kv_ceiling=n_devices * hw.bandwidth / per_sequence_kv,
         intensity_limit=per_sequence_flops / per_sequence_kv,
     )
@@ -311,8 +311,7 @@ def longest_compute_bound_context(cfg: TransformerConfig, hw: Accelerator,
     if cfg.is_moe:
         raise WorkloadError(f"{cfg.name} is a mixture of experts; this solves dense models only")
     c = decode_coefficients(cfg, dtype)
-    compute_dtype = "bf16" if dtype in ("fp8", "int8", "int4") else dtype
-    peak, bandwidth = hw.peak(compute_dtype), hw.bandwidth
+    peak, bandwidth = hw.peak(compute_dtype(dtype)), hw.bandwidth
     # (dense + S·per_key)/peak > S·kv/bandwidth  <=>  S·(kv·peak/bandwidth − per_key) < dense
     slope = c["kv_per_token"] * peak / bandwidth - c["per_key"]
     if slope <= 0:

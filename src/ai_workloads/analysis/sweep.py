@@ -25,6 +25,7 @@ import numpy.typing as npt
 from ..core.accelerator import Accelerator
 from ..core.config import TransformerConfig
 from ..core.dtypes import bytes_per_element, check_dtype
+from ..core.dtypes import compute_dtype as compute_format
 from ..core.errors import WorkloadError
 from .params import param_counts
 from .roofline import decode_coefficients
@@ -93,7 +94,7 @@ def decode_grid(models: Sequence[TransformerConfig], hardware: Sequence[Accelera
     if not models or not hardware:
         raise WorkloadError("give at least one model and one accelerator")
     kv_dtype = check_dtype(kv_dtype or dtype)
-    compute_dtype = compute_dtype or ("bf16" if dtype in ("fp8", "int8", "int4") else dtype)
+    compute_dtype = compute_dtype or compute_format(dtype)
     s = _positive_ints("contexts", contexts)[None, None, :, None]
     b = _positive_ints("batches", batches)[None, None, None, :]
 

@@ -27,6 +27,10 @@ BITS: dict[str, int] = {
 #: Formats that weights and KV caches are commonly stored in.
 STORAGE_DTYPES: tuple[str, ...] = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
 
+#: Storage formats whose weights are not multiplied in their own format: the matmul runs in
+#: bf16 (weight-only quantization dequantizes each tile before the multiply).
+DEQUANTIZED_TO_BF16: frozenset[str] = frozenset({"fp8", "int8", "int4"})
+
 
 def check_dtype(name: str) -> str:
     """Return ``name`` if it is a known format, else raise :class:`WorkloadError`.
@@ -59,6 +63,24 @@ def bytes_per_element(dtype: str) -> float:
     (2.0, 0.5)
     """
     return bits_of(dtype) / 8
+
+
+def compute_dtype(storage_dtype: str) -> str:
+    """The format a matmul computes in when its weights are stored in ``storage_dtype``.
+
+    The rule, the same for every chip: fp8, int8 and int4 weights compute in bf16 (they are
+    dequantized before the multiply, so the bf16 peak bounds the step); every other format
+    computes in itself. A decode step's compute time therefore uses
+    ``peak(compute_dtype(weights))``.
+
+    >>> compute_dtype("int4"), compute_dtype("fp8"), compute_dtype("fp16")
+    ('bf16', 'bf16', 'fp16')
+    >>> compute_dtype("fp12")
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: unknown dtype 'fp12'; choose one of fp32, tf32, ...
+    """
+    return "bf16" if check_dtype(storage_dtype) in DEQUANTIZED_TO_BF16 else storage_dtype
 
 
 def nbytes(elements: int, dtype: str) -> int:
