@@ -245,12 +245,16 @@ def _cmd_roofline(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 
 def _cmd_trace(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from .reference.tracer import trace_forward, trace_table
+    from .present.trace_tables import trace_table
+    from .reference.tracer import trace_forward
 
     cfg = resolve_model(args.model)
     trace = trace_forward(cfg, prefill=args.prefill, context=args.context,
                           batch=args.batch, layers=args.layers)
-    return trace.to_dict(), trace_table(trace).to_text()
+    traced = cfg.replace(n_layers=trace.layers_traced)  # the formulas, for the same pass
+    formula = (decode_flops(traced, trace.context, trace.batch) if trace.mode == "decode"
+               else prefill_flops(traced, trace.tokens, trace.batch))
+    return trace.to_dict(formula), trace_table(trace, formula).to_text()
 
 
 def _cmd_models(args: argparse.Namespace) -> tuple[dict[str, Any], str]:

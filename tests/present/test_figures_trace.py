@@ -1,4 +1,4 @@
-"""Tests of the figures of trace: values against hand derivations and independent sources."""
+"""Tests of the figure of a traced block: what it draws, against the rows it is given."""
 
 from __future__ import annotations
 
@@ -6,36 +6,13 @@ import pytest
 
 from ai_workloads.core.accelerator import Accelerator
 from ai_workloads.core.errors import WorkloadError
-from ai_workloads.present.figures.trace import (
-    block_op_table,
-    formula_check_table,
-    intensity_figure,
-    op_labels,
-    shape_text,
-)
-from ai_workloads.reference.model import tiny_config
-from ai_workloads.reference.op_roofline import (
-    block_rooflines,
-)
+from ai_workloads.present.figures.trace import intensity_figure, op_labels
+from ai_workloads.reference.configs import tiny_config
+from ai_workloads.reference.op_roofline import block_rooflines
 from ai_workloads.reference.tracer import trace_forward
 
 CHIP = Accelerator(name="test-chip", peak_flops={"bf16": 100e12, "fp32": 10e12},
                    bandwidth=1e12, capacity_bytes=80 * 10**9)
-
-
-
-def test_tables() -> None:
-    assert shape_text("float32", (2, 3)) == "fp32[2, 3]"
-    rows = block_rooflines(trace_forward(tiny_config("llama"), context=4), CHIP)
-    table = block_op_table(rows, "test")
-    q = table.rows[1]
-    assert q[0] == "q"
-    assert q[3] == f"{2 * 64 * 64:,}"
-    assert q[-1] == "memory"
-    with pytest.raises(WorkloadError):
-        block_op_table([], "test")
-    check = formula_check_table({"q": 1, "k": 2}, {"q": 1, "k": 3}, {"q": 4}, {"q": 4})
-    assert [r[-1] for r in check.rows] == ["yes", "NO"]
 
 
 def test_labels_and_figure() -> None:
@@ -55,3 +32,13 @@ def test_labels_and_figure() -> None:
     with pytest.raises(WorkloadError):
         intensity_figure({}, {})
 
+
+def test_points_sit_at_each_ops_intensity() -> None:
+    rows = block_rooflines(trace_forward(tiny_config("llama"), context=8), CHIP)
+    fig = intensity_figure({"decode": rows}, {"chip": 100.0})
+    ax = fig.axes[0]
+    xs = ax.collections[0].get_offsets()[:, 0].tolist()
+    assert xs == [row.intensity for row in rows if row.intensity > 0]
+    assert ax.lines[0].get_xdata()[0] == 100.0   # the ridge line
+    with pytest.raises(WorkloadError, match="at most 4 series"):
+        intensity_figure({str(i): rows for i in range(5)}, {})

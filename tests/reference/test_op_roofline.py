@@ -7,18 +7,18 @@ import pytest
 from ai_workloads.catalog import get_accelerator
 from ai_workloads.core.accelerator import Accelerator
 from ai_workloads.core.errors import WorkloadError
-from ai_workloads.reference.model import tiny_config
+from ai_workloads.reference.configs import tiny_config
 from ai_workloads.reference.op_roofline import (
+    OpRoofline,
     block_ops,
     block_rooflines,
     compute_bound_tokens,
-    formula_by_name,
     names_by_bound,
     op_roofline,
     package_dtype,
     rescale_bytes,
 )
-from ai_workloads.reference.tracer import trace_forward
+from ai_workloads.reference.tracer import TracedOp, trace_forward
 
 CHIP = Accelerator(name="test-chip", peak_flops={"bf16": 100e12, "fp32": 10e12},
                    bandwidth=1e12, capacity_bytes=80 * 10**9)
@@ -30,7 +30,6 @@ def brute_force_tokens(k: int, n: int, hw: Accelerator) -> int | None:
         if 2 * t * k * n / (2 * (t * k + k * n + t * n)) >= ridge:
             return t
     return None
-
 
 
 def test_rescale_bytes_by_element_size() -> None:
@@ -90,14 +89,18 @@ def test_block_ops_checks_layer() -> None:
         block_ops(trace, 1)
 
 
-def test_formula_by_name_independent_count() -> None:
-    cfg = tiny_config("llama-gqa")
-    trace = trace_forward(cfg, prefill=5, batch=3)
-    by_name = formula_by_name(trace)
-    d, layers, t, b = cfg.d_model, cfg.n_layers, 5, 3
-    assert by_name["k"] == b * layers * 2 * t * d * cfg.n_kv_heads * cfg.head_dim
-    assert by_name["lm_head"] == b * 2 * t * d * cfg.vocab_size
-    assert by_name == trace.flops_by_name()
+def test_ridge_is_the_chips_peak_over_bandwidth() -> None:
+    # CHIP: 100 TFLOP/s bf16 and 10 TFLOP/s fp32 over 1 TB/s: ridges 100 and 10 FLOP/byte.
+    op = TracedOp("up", "matmul", 0, ((8, 64), (64, 64)), (8, 64), "float32",
+                  flops=2 * 8 * 64 * 64, bytes_read=4 * (8 * 64 + 64 * 64),
+                  bytes_written=4 * 8 * 64)
+    assert op_roofline(op, CHIP, "bf16").ridge == 100.0
+    fp32 = op_roofline(op, CHIP, "fp32")
+    assert fp32.ridge == 10.0
+    assert fp32.bytes_moved == op.bytes_moved        # traced in fp32: nothing to recount
+    assert fp32.intensity == pytest.approx(2 * 8 * 64 * 64 / (4 * (512 + 4096 + 512)))
+    assert fp32.bound == "memory"                    # 3.2 FLOP/byte, below the ridge of 10
+    assert OpRoofline(op, "bf16", 1, 1, ridge=op.flops / 2).bound == "compute"   # at the ridge
 
 
 @pytest.mark.parametrize(("k", "n"), [(4096, 4096), (4096, 14336), (512, 1792), (8192, 1024)])

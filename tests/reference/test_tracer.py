@@ -22,8 +22,8 @@ from ai_workloads.analysis.scaling import (
 from ai_workloads.catalog import get_model
 from ai_workloads.core.config import TransformerConfig
 from ai_workloads.core.errors import WorkloadError
-from ai_workloads.reference.model import TINY_FAMILIES, tiny_config
-from ai_workloads.reference.tracer import Trace, TracedOp, trace_forward, trace_table
+from ai_workloads.reference.configs import TINY_FAMILIES, tiny_config
+from ai_workloads.reference.tracer import Trace, TracedOp, matmul_op_flops, trace_forward
 
 DECODERS = [f for f in TINY_FAMILIES if not tiny_config(f).encoder]
 WEIGHT_MATMULS = ("q", "k", "v", "o", "router", "gate", "up", "down", "lm_head", "pooler")
@@ -51,6 +51,16 @@ def test_decode_ops_equal_formula(family: str, batch: int) -> None:
     assert trace.flops_by_name() == nonzero(op_flops(cfg, 1, 11), batch)
     assert trace.matmul_flops == decode_flops(cfg, 11, batch=batch)
     assert (trace.mode, trace.tokens, trace.context) == ("decode", 1, 11)
+
+
+def test_formula_by_name_independent_count() -> None:
+    cfg = tiny_config("llama-gqa")
+    trace = trace_forward(cfg, prefill=5, batch=3)
+    by_name = nonzero(op_flops(cfg, trace.tokens, trace.context), trace.batch)
+    d, layers, t, b = cfg.d_model, cfg.n_layers, 5, 3
+    assert by_name["k"] == b * layers * 2 * t * d * cfg.n_kv_heads * cfg.head_dim
+    assert by_name["lm_head"] == b * 2 * t * d * cfg.vocab_size
+    assert by_name == trace.flops_by_name()
 
 
 def test_decode_from_an_empty_cache() -> None:
@@ -176,7 +186,8 @@ def test_too_large_config_points_to_layers() -> None:
 
 def test_to_dict_is_json_ready() -> None:
     trace = trace_forward(tiny_config("mixtral"), context=5, batch=2)
-    data = json.loads(json.dumps(trace.to_dict()))
+    assert "formula_total" not in trace.to_dict()   # only a caller that counted it adds it
+    data = json.loads(json.dumps(trace.to_dict(decode_flops(trace.config, 5, batch=2))))
     for key in ("total", "ops", "by_name", "by_kind", "by_layer", "model", "mode", "tokens",
                 "context", "layers_traced", "formula_total"):
         assert key in data
@@ -219,14 +230,10 @@ def test_encoders_have_no_decode_trace() -> None:
         trace_forward(tiny_config("bert"), context=4)
 
 
-def test_table_reports_agreement() -> None:
-    trace = trace_forward(tiny_config("gemma"), prefill=5, batch=2)
-    text = trace_table(trace).to_text()
-    assert f"matmul FLOPs: {trace.matmul_flops:,}" in text
-    title = "tiny-gemma: prefill of 5 tokens, batch 2, 2 of 2 layers, float32"
-    assert text.splitlines()[0] == title
-    assert ": equal" in text
-    assert isinstance(trace, Trace)
+def test_matmul_cost_is_two_flops_per_multiply_add() -> None:
+    # [3, 5] @ [5, 7]: 21 outputs, each 5 multiplies and 5 adds (the last add into zero).
+    assert matmul_op_flops(outputs=3 * 7, inner=5) == 2 * 3 * 5 * 7 == 210
+    assert isinstance(trace_forward(tiny_config("llama"), context=2), Trace)
 
 
 def test_float64_trace_doubles_bytes() -> None:

@@ -3,11 +3,12 @@
 The reference model runs in NumPy ``float32``; a served model usually stores weights,
 activations and KV cache in ``bf16``. Every byte an op moves scales by the ratio of the two
 element sizes, so an op's intensity in ``bf16`` is twice its traced ``fp32`` intensity. An op
-whose intensity is below the chip's ridge point (peak FLOP/s over bandwidth) is
-memory-bound; at or above it, compute-bound.
+whose intensity is below the chip's ridge point (peak FLOP/s over bandwidth,
+:meth:`~ai_workloads.core.accelerator.Accelerator.ridge_point`) is memory-bound; at or above
+it, compute-bound.
 
 >>> from ai_workloads.catalog import get_accelerator
->>> from ai_workloads.reference.model import tiny_config
+>>> from ai_workloads.reference.configs import tiny_config
 >>> from ai_workloads.reference.tracer import trace_forward
 >>> trace = trace_forward(tiny_config("llama-gqa"), context=8)
 >>> rows = block_rooflines(trace, get_accelerator("a100-sxm-80gb"), "bf16")
@@ -23,12 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..analysis.flops import op_flops
-from ..analysis.roofline import matmul_intensity, ridge_point
 from ..core.accelerator import Accelerator
 from ..core.dtypes import bits_of, check_dtype
 from ..core.errors import WorkloadError, positive_int
-from .tracer import Trace, TracedOp
+from .tracer import Trace, TracedOp, matmul_op_flops
 
 #: NumPy dtype names and the package's names for the same formats.
 NUMPY_DTYPES: dict[str, str] = {
@@ -118,13 +117,13 @@ def op_roofline(op: TracedOp, hw: Accelerator, dtype: str = "bf16") -> OpRooflin
     (True, 170.67, 'compute')
     """
     return OpRoofline(op, check_dtype(dtype), rescale_bytes(op.bytes_read, op.dtype, dtype),
-                      rescale_bytes(op.bytes_written, op.dtype, dtype), ridge_point(hw, dtype))
+                      rescale_bytes(op.bytes_written, op.dtype, dtype), hw.ridge_point(dtype))
 
 
 def block_ops(trace: Trace, layer: int = 0) -> tuple[TracedOp, ...]:
     """The ops of one transformer block (``layer``), in the order they ran.
 
-    >>> from ai_workloads.reference.model import tiny_config
+    >>> from ai_workloads.reference.configs import tiny_config
     >>> from ai_workloads.reference.tracer import trace_forward
     >>> ops = block_ops(trace_forward(tiny_config("llama"), prefill=4))
     >>> [op.name for op in ops][:4]
@@ -142,7 +141,7 @@ def block_rooflines(trace: Trace, hw: Accelerator, dtype: str = "bf16",
     """:func:`op_roofline` for every op of block ``layer``.
 
     >>> from ai_workloads.catalog import get_accelerator
-    >>> from ai_workloads.reference.model import tiny_config
+    >>> from ai_workloads.reference.configs import tiny_config
     >>> from ai_workloads.reference.tracer import trace_forward
     >>> rows = block_rooflines(trace_forward(tiny_config("llama"), context=4),
     ...                        get_accelerator("h100-sxm"))
@@ -158,7 +157,7 @@ def names_by_bound(rows: Sequence[OpRoofline], kind: str | None = "matmul") -> d
     ``kind`` keeps only ops of that kind (``None``: every op).
 
     >>> from ai_workloads.catalog import get_accelerator
-    >>> from ai_workloads.reference.model import tiny_config
+    >>> from ai_workloads.reference.configs import tiny_config
     >>> from ai_workloads.reference.tracer import trace_forward
     >>> rows = block_rooflines(trace_forward(tiny_config("llama"), context=4),
     ...                        get_accelerator("h100-sxm"))
@@ -172,31 +171,13 @@ def names_by_bound(rows: Sequence[OpRoofline], kind: str | None = "matmul") -> d
     return out
 
 
-def formula_by_name(trace: Trace) -> dict[str, int]:
-    """The trace's pass counted per op by :func:`ai_workloads.analysis.flops.op_flops`.
-
-    Nonzero ops only.
-
-    Counts the layers that were traced and the trace's batch.
-
-    >>> from ai_workloads.reference.model import tiny_config
-    >>> from ai_workloads.reference.tracer import trace_forward
-    >>> t = trace_forward(tiny_config("llama-gqa"), prefill=6, batch=2)
-    >>> formula_by_name(t) == t.flops_by_name()
-    True
-    """
-    cfg = trace.config.replace(n_layers=trace.layers_traced)
-    ops = op_flops(cfg, trace.tokens, trace.context)
-    return {name: trace.batch * flops for name, flops in ops.items() if flops}
-
-
 def compute_bound_tokens(k: int, n: int, hw: Accelerator, dtype: str = "bf16") -> int | None:
     """Fewest rows ``T`` at which ``[T, k] @ [k, n]`` reaches ``hw``'s ridge point.
 
-    Every operand is moved once in ``dtype``, as in
-    :func:`~ai_workloads.analysis.roofline.matmul_intensity`. As ``T`` grows the intensity
-    approaches ``2kn / (b(k + n))`` for ``b`` bytes per element; if that limit is below
-    the ridge, no ``T`` is enough: ``None``.
+    The matmul is counted as the tracer counts one (:func:`matmul_op_flops`), with every
+    operand moved once in ``dtype``: the ideal, fully reused case. As ``T`` grows the
+    intensity approaches ``2kn / (b(k + n))`` for ``b`` bytes per element; if that limit is
+    below the ridge, no ``T`` is enough: ``None``.
 
     >>> from ai_workloads.catalog import get_accelerator
     >>> h100 = get_accelerator("h100-sxm")
@@ -207,14 +188,19 @@ def compute_bound_tokens(k: int, n: int, hw: Accelerator, dtype: str = "bf16") -
     """
     positive_int("k", k)
     positive_int("n", n)
-    ridge = ridge_point(hw, dtype)
+    ridge = hw.ridge_point(dtype)
     per_element = bits_of(dtype) / 8
     slope = 2 * k * n - ridge * per_element * (k + n)
     if slope <= 0:
         return None
     tokens = max(1, math.ceil(ridge * per_element * k * n / slope))
-    while tokens > 1 and matmul_intensity(tokens - 1, k, n, dtype) >= ridge:
+    while tokens > 1 and _ideal_intensity(tokens - 1, k, n, per_element) >= ridge:
         tokens -= 1
-    while matmul_intensity(tokens, k, n, dtype) < ridge:
+    while _ideal_intensity(tokens, k, n, per_element) < ridge:
         tokens += 1
     return tokens
+
+
+def _ideal_intensity(m: int, k: int, n: int, per_element: float) -> float:
+    """FLOP/byte of ``[m, k] @ [k, n]`` with A, B and C each moved once."""
+    return matmul_op_flops(m * n, k) / (per_element * (m * k + k * n + m * n))

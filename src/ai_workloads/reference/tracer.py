@@ -4,16 +4,18 @@ A :class:`Tracer` is handed to :class:`~ai_workloads.reference.model.ReferenceMo
 reports its operands and result, and the tracer counts from their run-time shapes: a matmul
 ``[..., m, k] @ [..., k, n]`` costs ``2·k`` FLOPs per output element (``2·m·k·n`` per
 matrix), bytes are the arrays' ``nbytes``. The FLOPs are never taken from
-:mod:`ai_workloads.analysis.flops`, so the tests that hold the two equal compare two independent
-countings. Non-matmul ops carry a nominal FLOP count (arithmetic per output element, as the
-model states it); headline totals are matmuls only.
+:mod:`ai_workloads.analysis.flops` (this layer does not import it), so the tests that hold the
+two equal compare two independent countings. Non-matmul ops carry a nominal FLOP count
+(arithmetic per output element, as the model states it); headline totals are matmuls only.
+Tables of a trace are in :mod:`ai_workloads.present.trace_tables`.
 
->>> from ai_workloads.reference.model import tiny_config
+>>> from ai_workloads.reference.configs import tiny_config
 >>> trace = trace_forward(tiny_config("llama-gqa"), context=10)
 >>> trace.mode, trace.tokens, trace.context
 ('decode', 1, 10)
->>> from ai_workloads.analysis.flops import decode_flops
->>> trace.matmul_flops == decode_flops(tiny_config("llama-gqa"), context=10)
+>>> d, n, k, h, f, v, s = 64, 4, 2, 16, 128, 97, 10   # the config's shape; S = 10 keys
+>>> per_layer = 2 * d * (n * h + 2 * k * h) + 2 * n * h * d + 2 * 2 * n * h * s + 3 * 2 * d * f
+>>> trace.matmul_flops == 2 * per_layer + 2 * d * v   # two layers and the LM head
 True
 """
 
@@ -26,11 +28,11 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..analysis.flops import decode_flops, prefill_flops
 from ..core.config import TransformerConfig
 from ..core.errors import WorkloadError, positive_int
-from ..present.tables import Table
-from .model import DEFAULT_MAX_BYTES, Array, ReferenceModel
+from .model import ReferenceModel
+from .ops import Array
+from .weights import DEFAULT_MAX_BYTES
 
 #: Op kinds, in display order.
 KINDS: tuple[str, ...] = ("matmul", "elementwise", "reduction", "gather", "copy")
@@ -90,6 +92,18 @@ class TracedOp:
         }
 
 
+def matmul_op_flops(outputs: int, inner: int) -> int:
+    """FLOPs of a matmul that makes ``outputs`` elements over an ``inner`` dimension.
+
+    Each output element is ``inner`` multiply-adds, and a multiply-add is 2 FLOPs: so
+    ``[m, k] @ [k, n]`` costs ``2·m·k·n`` (the Notation page's convention).
+
+    >>> matmul_op_flops(outputs=4 * 8, inner=16) == 2 * 4 * 16 * 8
+    True
+    """
+    return 2 * outputs * inner
+
+
 def _shape(a: Array) -> tuple[int, ...]:
     return tuple(int(n) for n in a.shape)
 
@@ -116,7 +130,7 @@ class Tracer:
             raise WorkloadError(f"{name}: cannot multiply {a.shape} by {b.shape}")
         self.ops.append(TracedOp(
             name, "matmul", layer, (_shape(a), _shape(b)), _shape(out), out.dtype.name,
-            flops=2 * int(out.size) * inner, bytes_read=int(a.nbytes + b.nbytes),
+            flops=matmul_op_flops(int(out.size), inner), bytes_read=int(a.nbytes + b.nbytes),
             bytes_written=int(out.nbytes), weight_bytes=int(b.nbytes) if weight else 0,
             expert=expert))
 
@@ -226,7 +240,7 @@ class Trace:
 
         ``kind`` keeps only ops of that kind (for example ``"matmul"``).
 
-        >>> from ai_workloads.reference.model import tiny_config
+        >>> from ai_workloads.reference.configs import tiny_config
         >>> t = trace_forward(tiny_config("llama"), context=3)
         >>> t.totals("name", kind="matmul")["lm_head"].flops == 2 * 64 * 97
         True
@@ -244,7 +258,7 @@ class Trace:
     def flops_by_name(self, kind: str | None = "matmul") -> dict[str, int]:
         """FLOPs per op name (matmuls only by default; ``kind=None`` for every op).
 
-        >>> from ai_workloads.reference.model import tiny_config
+        >>> from ai_workloads.reference.configs import tiny_config
         >>> t = trace_forward(tiny_config("llama"), prefill=4)
         >>> t.flops_by_name()["scores"] == 2 * 2 * 4 * 16 * 4 * 4  # 2 · L · N · H · T · S
         True
@@ -254,7 +268,7 @@ class Trace:
     def flops_by_kind(self) -> dict[str, int]:
         """FLOPs per op kind (``matmul``, ``elementwise``, ...).
 
-        >>> from ai_workloads.reference.model import tiny_config
+        >>> from ai_workloads.reference.configs import tiny_config
         >>> kinds = trace_forward(tiny_config("llama"), context=3).flops_by_kind()
         >>> kinds["gather"], kinds["copy"]
         (0, 0)
@@ -264,40 +278,32 @@ class Trace:
     def by_layer(self) -> dict[int | None, int]:
         """Matmul FLOPs per layer (``None``: outside the layers, e.g. the LM head).
 
-        >>> from ai_workloads.reference.model import tiny_config
+        >>> from ai_workloads.reference.configs import tiny_config
         >>> layers = trace_forward(tiny_config("llama"), context=3).by_layer()
         >>> layers[0] == layers[1], layers[None] == 2 * 64 * 97
         (True, True)
         """
         return {k: t.flops for k, t in self.totals("layer", "matmul").items()}
 
-    def formula_flops(self) -> int:
-        """The same pass counted by :mod:`ai_workloads.analysis.flops`, for comparison.
-
-        >>> from ai_workloads.reference.model import tiny_config
-        >>> t = trace_forward(tiny_config("gemma"), prefill=5)
-        >>> t.formula_flops() == t.matmul_flops
-        True
-        """
-        cfg = self.config.replace(n_layers=self.layers_traced)
-        if self.mode == "decode":
-            return decode_flops(cfg, self.context, self.batch)
-        return prefill_flops(cfg, self.tokens, self.batch)
-
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, formula_total: int | None = None) -> dict[str, Any]:
         """A JSON-ready summary: totals, groupings and every op.
 
-        >>> from ai_workloads.reference.model import tiny_config
+        ``formula_total``, the same pass counted from the config alone, is added after
+        ``total`` when the caller gives it (this layer never counts by the formulas).
+
+        >>> from ai_workloads.reference.configs import tiny_config
         >>> d = trace_forward(tiny_config("bert"), prefill=8).to_dict()
-        >>> d["mode"], d["total"] == d["formula_total"], d["by_name"]["pooler"]["flops"]
-        ('prefill', True, 8192)
+        >>> d["mode"], d["by_name"]["pooler"]["flops"], "formula_total" in d  # 2 · D · D
+        ('prefill', 8192, False)
+        >>> list(trace_forward(tiny_config("bert"), prefill=8).to_dict(8192))[8:10]
+        ['total', 'formula_total']
         """
+        formula = {} if formula_total is None else {"formula_total": formula_total}
         return {
             "model": self.config.name, "mode": self.mode, "batch": self.batch,
             "tokens": self.tokens, "context": self.context,
             "layers_traced": self.layers_traced, "n_layers": self.config.n_layers,
-            "dtype": self.dtype, "total": self.matmul_flops,
-            "formula_total": self.formula_flops(),
+            "dtype": self.dtype, "total": self.matmul_flops, **formula,
             "all_flops": sum(op.flops for op in self.ops),
             "bytes_read": self.bytes_read, "bytes_written": self.bytes_written,
             "weight_bytes": self.weight_bytes,
@@ -319,9 +325,9 @@ def trace_forward(cfg: TransformerConfig, prefill: int | None = None,
     the first ``S - 1`` tokens are prefilled untraced). ``layers`` traces only the first
     layers (for configs too large to build whole).
 
-    >>> from ai_workloads.reference.model import tiny_config
+    >>> from ai_workloads.reference.configs import tiny_config
     >>> t = trace_forward(tiny_config("mixtral"), prefill=16, batch=2)
-    >>> t.matmul_flops == t.formula_flops()
+    >>> t.flops_by_name()["router"] == 2 * 2 * (2 * 16) * 64 * 4   # L · 2 · (B·T) · D · E
     True
     >>> trace_forward(tiny_config("bert"), context=8)
     Traceback (most recent call last):
@@ -358,37 +364,3 @@ def trace_forward(cfg: TransformerConfig, prefill: int | None = None,
     return Trace(cfg, mode, batch, 1 if context is not None else length, length,
                  model.n_layers, model.dtype.name, tuple(tracer.ops))
 
-
-def trace_table(trace: Trace) -> Table:
-    """The trace summarized by op name: count, FLOPs, bytes and FLOP/byte.
-
-    >>> from ai_workloads.reference.model import tiny_config
-    >>> print(trace_table(trace_forward(tiny_config("llama"), context=4)).to_text())
-    tiny-llama: decode step at context 4, batch 1, 2 of 2 layers, float32
-    op         kind         ops   FLOPs  bytes read  bytes written  FLOP/byte
-    ---------  -----------  ---  ------  ----------  -------------  ---------
-    embedding  gather         1       0         264            256       0.00
-    norm       reduction      5   1,280       2,560          1,280       0.33
-    q          matmul         2  16,384      33,280            512       0.48
-    ...
-    lm_head    matmul         1  12,416      25,088            388       0.49
-    matmul FLOPs: 178,304; the formula gives 178,304: equal
-    bytes read 370,696, of which weights 354,048; written 11,396; non-matmul FLOPs are nominal
-    """
-    rows = []
-    for name, t in trace.totals("name").items():
-        kinds = {op.kind for op in trace.ops if op.name == name}
-        rows.append((name, "/".join(sorted(kinds)), f"{t.ops:,}", f"{t.flops:,}",
-                     f"{t.bytes_read:,}", f"{t.bytes_written:,}", f"{t.intensity:.2f}"))
-    formula = trace.formula_flops()
-    verdict = "equal" if formula == trace.matmul_flops else "DIFFERENT"
-    what = (f"decode step at context {trace.context:,}" if trace.mode == "decode"
-            else f"prefill of {trace.tokens:,} tokens")
-    title = (f"{trace.config.name}: {what}, batch {trace.batch}, {trace.layers_traced} of "
-             f"{trace.config.n_layers} layers, {trace.dtype}")
-    notes = (f"matmul FLOPs: {trace.matmul_flops:,}; the formula gives "
-             f"{formula:,}: {verdict}",
-             f"bytes read {trace.bytes_read:,}, of which weights {trace.weight_bytes:,}; "
-             f"written {trace.bytes_written:,}; non-matmul FLOPs are nominal")
-    return Table(title, ("op", "kind", "ops", "FLOPs", "bytes read", "bytes written",
-                         "FLOP/byte"), tuple(rows), ("l", "l", "r", "r", "r", "r", "r"), notes)

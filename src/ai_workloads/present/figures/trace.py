@@ -1,17 +1,16 @@
-"""Tables and the figure of the chapter that traces one token through a block.
+"""The figure of the chapter that traces one token through a block: each op's FLOP/byte.
 
-They take results of :mod:`ai_workloads.reference.tracer` and
-:mod:`ai_workloads.reference.op_roofline` and only
-format or draw them.
+It takes per-op rooflines from :mod:`ai_workloads.reference.op_roofline` and only draws
+them; the tables of a trace are in :mod:`ai_workloads.present.trace_tables`.
 
 >>> from ai_workloads.catalog import get_accelerator
+>>> from ai_workloads.reference.configs import tiny_config
 >>> from ai_workloads.reference.op_roofline import block_rooflines
->>> from ai_workloads.reference.model import tiny_config
 >>> from ai_workloads.reference.tracer import trace_forward
 >>> rows = block_rooflines(trace_forward(tiny_config("llama"), context=4),
 ...                        get_accelerator("a100-sxm-80gb"))
->>> block_op_table(rows, "A100").rows[1][:3]
-('q', 'fp32[1, 1, 64], fp32[64, 64]', 'fp32[1, 1, 64]')
+>>> op_labels(rows)[:4]
+['norm 1', 'q', 'k', 'v']
 """
 
 from __future__ import annotations
@@ -21,76 +20,8 @@ from collections.abc import Mapping, Sequence
 from matplotlib.figure import Figure
 
 from ...core.errors import WorkloadError
-from ...reference.op_roofline import OpRoofline, package_dtype
+from ...reference.op_roofline import OpRoofline
 from ..style import colors, label_axes, new_figure
-from ..tables import Table
-
-
-def shape_text(dtype: str, shape: Sequence[int]) -> str:
-    """A shape in the site's notation, e.g. ``bf16[1, 512, 512]``.
-
-    >>> shape_text("float32", (1, 4, 64))
-    'fp32[1, 4, 64]'
-    """
-    return f"{package_dtype(dtype)}[{', '.join(str(n) for n in shape)}]"
-
-
-def block_op_table(rows: Sequence[OpRoofline], chip: str) -> Table:
-    """One block's ops: shapes, FLOPs, traced bytes and FLOP/byte, the same in ``dtype``, bound.
-
-    ``chip`` names the accelerator whose ridge point decided the last column.
-
-    >>> from ai_workloads.catalog import get_accelerator
-    >>> from ai_workloads.reference.op_roofline import block_rooflines
-    >>> from ai_workloads.reference.model import tiny_config
-    >>> from ai_workloads.reference.tracer import trace_forward
-    >>> rows = block_rooflines(trace_forward(tiny_config("llama"), prefill=4),
-    ...                        get_accelerator("h100-sxm"))
-    >>> table = block_op_table(rows, "H100")
-    >>> table.columns[-1], len(table.rows) == len(rows)
-    ('bound on H100 (bf16)', True)
-    """
-    if not rows:
-        raise WorkloadError("no ops to tabulate; trace at least one layer")
-    traced = package_dtype(rows[0].op.dtype)
-    dtype = rows[0].dtype
-    body = tuple(
-        (r.op.name,
-         ", ".join(shape_text(r.op.dtype, s) for s in r.op.input_shapes),
-         shape_text(r.op.dtype, r.op.output_shape),
-         f"{r.flops:,}", f"{r.op.bytes_read:,}", f"{r.op.bytes_written:,}",
-         f"{r.op.intensity:.2f}", f"{r.bytes_moved:,}", f"{r.intensity:.2f}", r.bound)
-        for r in rows)
-    columns = ("op", "inputs", "output", "FLOPs", f"bytes read ({traced})",
-               f"bytes written ({traced})", f"FLOP/byte ({traced})", f"bytes moved ({dtype})",
-               f"FLOP/byte ({dtype})", f"bound on {chip} ({dtype})")
-    return Table(f"one block, traced in {traced}; bytes recounted in {dtype}", columns, body,
-                 ("l", "l", "l", "r", "r", "r", "r", "r", "r", "l"))
-
-
-def formula_check_table(prefill_traced: Mapping[str, int], prefill_formula: Mapping[str, int],
-                        decode_traced: Mapping[str, int],
-                        decode_formula: Mapping[str, int]) -> Table:
-    """Traced matmul FLOPs next to the formula's, per op name, for a prefill and a decode.
-
-    >>> table = formula_check_table({"q": 8}, {"q": 8}, {"q": 2}, {"q": 2})
-    >>> print(table.to_text())
-    traced matmul FLOPs against ai_workloads.analysis.flops.op_flops
-    op  prefill, traced  prefill, formula  decode, traced  decode, formula  equal
-    --  ---------------  ----------------  --------------  ---------------  -----
-    q                 8                 8               2                2  yes
-    """
-    names = list(dict.fromkeys([*prefill_traced, *prefill_formula, *decode_traced,
-                                *decode_formula]))
-    body = []
-    for name in names:
-        cells = [m.get(name, 0) for m in (prefill_traced, prefill_formula, decode_traced,
-                                          decode_formula)]
-        equal = cells[0] == cells[1] and cells[2] == cells[3]
-        body.append((name, *(f"{c:,}" for c in cells), "yes" if equal else "NO"))
-    return Table("traced matmul FLOPs against ai_workloads.analysis.flops.op_flops",
-                 ("op", "prefill, traced", "prefill, formula", "decode, traced",
-                  "decode, formula", "equal"), tuple(body), ("l", "r", "r", "r", "r", "l"))
 
 
 def op_labels(rows: Sequence[OpRoofline]) -> list[str]:
@@ -122,8 +53,8 @@ def intensity_figure(series: Mapping[str, Sequence[OpRoofline]],
     chip label to its ridge point.
 
     >>> from ai_workloads.catalog import get_accelerator
+    >>> from ai_workloads.reference.configs import tiny_config
     >>> from ai_workloads.reference.op_roofline import block_rooflines
-    >>> from ai_workloads.reference.model import tiny_config
     >>> from ai_workloads.reference.tracer import trace_forward
     >>> a100 = get_accelerator("a100-sxm-80gb")
     >>> cfg = tiny_config("llama")
