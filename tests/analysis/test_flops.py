@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from ai_workloads.analysis.flops import (
     attention_overtakes_mlp,
     blocks_only_decode_flops,
     decode_flops,
+    matmul_flops,
     op_flops,
     prefill_flops,
     sublayer_decode_flops,
@@ -15,6 +18,29 @@ from ai_workloads.analysis.flops import (
 )
 from ai_workloads.catalog import get_model
 from ai_workloads.core.errors import WorkloadError
+
+
+def naive_matmul_ops(m: int, k: int, n: int) -> int:
+    """Multiplications and additions of the schoolbook algorithm, counted one by one."""
+    ops = 0
+    for _row, _col in itertools.product(range(m), range(n)):
+        for term in range(k):
+            ops += 1                      # the multiplication
+            if term > 0:
+                ops += 1                  # adding it to the running sum
+    return ops
+
+
+@pytest.mark.parametrize(("m", "k", "n"), [(1, 1, 1), (2, 3, 4), (3, 7, 2), (1, 16, 5)])
+def test_matmul_flops_exact_matches_a_brute_force_count(m: int, k: int, n: int) -> None:
+    assert matmul_flops(m, k, n, exact_adds=True) == naive_matmul_ops(m, k, n)
+    assert matmul_flops(m, k, n) == 2 * m * k * n
+
+
+@pytest.mark.parametrize(("m", "k", "n"), [(0, 1, 1), (1, 0, 1), (1, 1, -3)])
+def test_matmul_flops_rejects_empty_shapes(m: int, k: int, n: int) -> None:
+    with pytest.raises(WorkloadError):
+        matmul_flops(m, k, n)
 
 
 def decode_closed_form(d: int, layers: int, n: int, k: int, h: int, f: int, v: int, s: int,

@@ -53,6 +53,21 @@ def test_mixtral_active_parameters() -> None:
     assert counts.active == 12_879_925_248  # Mistral AI's announced ~12.9B active
 
 
+def test_mixtral_expert_parameters_by_hand() -> None:
+    # Mixtral 8x7B: 32 layers of 8 SwiGLU experts, each three 4,096 × 14,336 matrices.
+    counts = param_counts(get_model("mixtral-8x7b"))
+    assert counts.expert_params == 32 * 8 * 3 * 4096 * 14336
+    assert counts.idle_expert_params == 32 * (8 - 2) * 3 * 4096 * 14336  # 6 experts unused
+    assert counts.active == counts.total - counts.idle_expert_params
+
+
+def test_a_dense_model_has_one_expert_and_no_idle_one() -> None:
+    # Llama 2 7B: 32 layers, gate, up and down of 4,096 × 11,008 each.
+    counts = param_counts(get_model("llama-2-7b"))
+    assert counts.expert_params == 32 * 3 * 4096 * 11008
+    assert counts.idle_expert_params == 0
+
+
 def test_gpt3_rounds_to_paper_175b() -> None:
     total = param_counts(get_model("gpt-3")).total
     assert round(total / 1e9) == 175

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
@@ -12,24 +10,12 @@ from ai_workloads.analysis.scaling import (
     crossover,
     crossovers,
     decode_flops_curve,
-    matmul_flops,
     per_layer_ops,
     prefill_cost,
     training_cost,
 )
 from ai_workloads.catalog import get_model, model_entry, model_names
 from ai_workloads.core.errors import WorkloadError
-
-
-def naive_matmul_ops(m: int, k: int, n: int) -> int:
-    """Multiplications and additions of the schoolbook algorithm, counted one by one."""
-    ops = 0
-    for _row, _col in itertools.product(range(m), range(n)):
-        for term in range(k):
-            ops += 1                      # the multiplication
-            if term > 0:
-                ops += 1                  # adding it to the running sum
-    return ops
 
 
 def layer_attention(m: dict[str, int], s: int) -> int:
@@ -76,18 +62,6 @@ def first_context_above(cfg_shape: dict[str, int], fixed: int, mlp: int) -> int:
         s += 1
     return s
 
-
-
-@pytest.mark.parametrize(("m", "k", "n"), [(1, 1, 1), (2, 3, 4), (3, 7, 2), (1, 16, 5)])
-def test_matmul_flops_exact_matches_a_brute_force_count(m: int, k: int, n: int) -> None:
-    assert matmul_flops(m, k, n, exact_adds=True) == naive_matmul_ops(m, k, n)
-    assert matmul_flops(m, k, n) == 2 * m * k * n
-
-
-@pytest.mark.parametrize(("m", "k", "n"), [(0, 1, 1), (1, 0, 1), (1, 1, -3)])
-def test_matmul_flops_rejects_empty_shapes(m: int, k: int, n: int) -> None:
-    with pytest.raises(WorkloadError):
-        matmul_flops(m, k, n)
 
 
 def test_per_layer_ops_of_llama_2_70b_by_hand() -> None:

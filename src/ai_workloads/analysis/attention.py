@@ -26,6 +26,7 @@ import numpy as np
 
 from ..core.errors import WorkloadError, positive_int
 from ..reference.model import Array, scaled_dot_product_attention
+from .flops import matmul_flops
 from .variants import score_matrix_bytes
 
 # ----------------------------------------------------------------------------- worked example
@@ -161,7 +162,7 @@ class FlowStep:
 
 
 def _matmul(name: str, formula: str, a: tuple[int, int], b: tuple[int, int]) -> FlowStep:
-    return FlowStep(name, formula, (a, b), (a[0], b[1]), 2 * a[0] * a[1] * b[1])
+    return FlowStep(name, formula, (a, b), (a[0], b[1]), matmul_flops(a[0], a[1], b[1]))
 
 
 def attention_flow(tokens: int, d_model: int, head_dim: int) -> tuple[FlowStep, ...]:

@@ -1,6 +1,7 @@
 """Matmul FLOPs of prefill, decode and training, by op, exactly.
 
-Conventions (Notation page): a matmul ``[m, k] @ [k, n]`` costs ``2·m·k·n``; only matmuls are
+Conventions (Notation page): a matmul ``[m, k] @ [k, n]`` costs ``2·m·k·n``
+(:func:`matmul_flops`, the one place that rule is written); only matmuls are
 counted (norms, softmax, activations and RoPE are not); attention scores and ``A·V`` cover
 the full score matrix unless ``causal=True``, which counts only the unmasked (query, key)
 pairs, as FlashAttention-style kernels do. A decode step at context ``S`` is one new token
@@ -29,6 +30,25 @@ ATTENTION_CORE: tuple[str, ...] = ("scores", "attn_v")
 ATTENTION_OPS: tuple[str, ...] = ("q", "k", "v", "scores", "attn_v", "o")
 #: Ops of the MLP sub-layer (router included for MoE).
 MLP_OPS: tuple[str, ...] = ("router", "gate", "up", "down")
+
+
+def matmul_flops(m: int, k: int, n: int, exact_adds: bool = False) -> int:
+    """FLOPs of ``[m, k] @ [k, n]``: ``2·m·k·n`` by convention (the one home of that rule).
+
+    Each of the ``m·n`` outputs takes ``k`` multiplies and ``k - 1`` adds, so the exact count
+    is ``m·n·(2k - 1) = 2mkn - mn`` (``exact_adds=True``). Hardware does fused multiply-adds,
+    ``k`` per output, and counts each as 2 FLOPs, hence the convention.
+
+    >>> matmul_flops(1, 4096, 4096), matmul_flops(1, 4096, 4096, exact_adds=True)
+    (33554432, 33550336)
+    >>> matmul_flops(0, 2, 2)
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: m must be a positive integer, got 0
+    """
+    for name, value in (("m", m), ("k", k), ("n", n)):
+        positive_int(name, value)
+    return 2 * m * k * n - (m * n if exact_adds else 0)
 
 
 def attended_pairs(tokens: int, context: int, causal: bool) -> int:
@@ -66,23 +86,25 @@ def op_flops(cfg: TransformerConfig, tokens: int, context: int,
     """
     pairs = attended_pairs(tokens, context, causal)
     d, layers, t = cfg.d_model, cfg.n_layers, tokens
-    k = cfg.experts_per_token
-    mlp_in = 2 * d * cfg.d_ff * t * k
+    mlp_in = cfg.experts_per_token * matmul_flops(t, d, cfg.d_ff)  # per routed expert
+    # Each attended (query, key) pair of each head is one length-H dot product for its
+    # score, and one weight times a length-H value row for A·V: [1, H] @ [H, 1], [1, 1] @ [1, H].
+    core = cfg.n_heads * pairs * matmul_flops(1, cfg.head_dim, 1)
     per_layer = {
-        "q": 2 * t * d * cfg.q_dim,
-        "k": 2 * t * d * cfg.kv_dim,
-        "v": 2 * t * d * cfg.kv_dim,
-        "scores": 2 * cfg.n_heads * cfg.head_dim * pairs,
-        "attn_v": 2 * cfg.n_heads * cfg.head_dim * pairs,
-        "o": 2 * t * cfg.q_dim * d,
-        "router": 2 * t * d * cfg.n_experts if cfg.is_moe else 0,
+        "q": matmul_flops(t, d, cfg.q_dim),
+        "k": matmul_flops(t, d, cfg.kv_dim),
+        "v": matmul_flops(t, d, cfg.kv_dim),
+        "scores": core,
+        "attn_v": core,
+        "o": matmul_flops(t, cfg.q_dim, d),
+        "router": matmul_flops(t, d, cfg.n_experts) if cfg.is_moe else 0,
         "gate": mlp_in if cfg.gated_mlp else 0,
         "up": mlp_in,
         "down": mlp_in,
     }
     totals = {name: layers * value for name, value in per_layer.items()}
-    totals["lm_head"] = 0 if cfg.encoder else 2 * t * d * cfg.vocab_size
-    totals["pooler"] = 2 * d * d if cfg.pooler else 0
+    totals["lm_head"] = 0 if cfg.encoder else matmul_flops(t, d, cfg.vocab_size)
+    totals["pooler"] = matmul_flops(1, d, d) if cfg.pooler else 0
     return totals
 
 

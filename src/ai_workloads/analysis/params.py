@@ -27,6 +27,8 @@ LAYER_COMPONENTS: tuple[str, ...] = (
 MODEL_COMPONENTS: tuple[str, ...] = (
     "embedding", "positions", "token_types", "embedding_norm", "final_norm", "lm_head", "pooler",
 )
+#: The components that make up an expert (the MLP, once per expert in an MoE layer).
+EXPERT_COMPONENTS: tuple[str, ...] = ("gate", "up", "down")
 #: How components group into the coarse categories used in tables and figures.
 CATEGORY: dict[str, str] = {
     "q": "attention", "k": "attention", "v": "attention", "o": "attention",
@@ -116,6 +118,34 @@ class ParamCounts:
         return self.config.n_layers * self.layer_total + sum(self.model.values())
 
     @property
+    def expert_params(self) -> int:
+        """Parameters of the experts (gate, up and down of all ``E``), over all layers.
+
+        This is the one place expert parameters are counted; a dense model (``E = 1``) has
+        one expert per layer, its MLP.
+
+        >>> from ai_workloads.catalog import get_model
+        >>> param_counts(get_model("mixtral-8x7b")).expert_params   # 32 · 8 · 3 · 4096 · 14336
+        45097156608
+        """
+        return self.config.n_layers * sum(self.per_layer[k] for k in EXPERT_COMPONENTS)
+
+    @property
+    def idle_expert_params(self) -> int:
+        """Expert parameters one token does not use: the ``E - k`` experts it is not routed to.
+
+        >>> from ai_workloads.catalog import get_model
+        >>> c = param_counts(get_model("mixtral-8x7b"))
+        >>> c.idle_expert_params == c.expert_params * 6 // 8, param_counts(c.config.replace(
+        ...     n_experts=1, experts_per_token=1)).idle_expert_params
+        (True, 0)
+        """
+        cfg = self.config
+        per_layer = self.expert_params // cfg.n_layers
+        return cfg.n_layers * (per_layer * (cfg.n_experts - cfg.experts_per_token)
+                               // cfg.n_experts)
+
+    @property
     def active(self) -> int:
         """Parameters one token uses: all but the unrouted experts.
 
@@ -124,10 +154,7 @@ class ParamCounts:
         >>> c.active == c.total
         True
         """
-        cfg = self.config
-        expert_mlp = sum(self.per_layer[k] for k in ("gate", "up", "down"))
-        unused = expert_mlp * (cfg.n_experts - cfg.experts_per_token) // cfg.n_experts
-        return self.total - cfg.n_layers * unused
+        return self.total - self.idle_expert_params
 
     def by_component(self) -> dict[str, int]:
         """Every component summed over layers, in a fixed order.

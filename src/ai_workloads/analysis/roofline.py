@@ -15,26 +15,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal
 
-import numpy as np
-import numpy.typing as npt
-
-from ..core.accelerator import Accelerator
+from ..core.accelerator import Accelerator, ArrayOrFloat
 from ..core.config import TransformerConfig
 from ..core.dtypes import bytes_per_element, check_dtype, nbytes
 from ..core.dtypes import compute_dtype as compute_format
 from ..core.errors import positive_int
-from .flops import attention_flops_per_key, decode_flops, dense_flops_per_token
+from .flops import attention_flops_per_key, decode_flops, dense_flops_per_token, matmul_flops
 from .memory import kv_cache_bytes, kv_elements_per_token, weight_bytes
 from .params import param_counts
-
-ArrayOrFloat = TypeVar("ArrayOrFloat", float, npt.NDArray[np.float64])
 
 
 def matmul_intensity(m: int, k: int, n: int, dtype: str = "bf16",
                      weight_dtype: str | None = None, out_dtype: str | None = None) -> float:
-    """FLOPs per byte of ``[m, k] @ [k, n]``: ``2mkn`` over the bytes of A, B and C.
+    """FLOPs per byte of ``[m, k] @ [k, n]``: :func:`~ai_workloads.analysis.flops.matmul_flops`
+    (``2mkn``) over the bytes of A, B and C.
 
     Each operand is moved once (the ideal, fully reused case). ``weight_dtype`` is B's
     format (default ``dtype``); ``out_dtype`` is C's (default ``dtype``).
@@ -44,12 +40,11 @@ def matmul_intensity(m: int, k: int, n: int, dtype: str = "bf16",
     >>> round(matmul_intensity(1, 4096, 4096, "bf16", weight_dtype="int4"), 3)
     3.992
     """
-    for name, value in (("m", m), ("k", k), ("n", n)):
-        positive_int(name, value)
+    flops = matmul_flops(m, k, n)  # checks the sizes
     a = bytes_per_element(dtype)
     b = bytes_per_element(weight_dtype or dtype)
     c = bytes_per_element(out_dtype or dtype)
-    return 2 * m * k * n / (m * k * a + k * n * b + m * n * c)
+    return flops / (m * k * a + k * n * b + m * n * c)
 
 
 def ridge_point(hw: Accelerator, dtype: str = "bf16") -> float:
@@ -70,6 +65,7 @@ def attainable_flops(hw: Accelerator, intensity: ArrayOrFloat,
     >>> h100 = get_accelerator("h100-sxm")
     >>> attainable_flops(h100, 1.0) == h100.bandwidth
     True
+    >>> import numpy as np
     >>> attainable_flops(h100, np.array([1.0, 1e4])) / 1e12
     array([  3.35,  989.4 ])
     """
@@ -96,7 +92,7 @@ def moe_weight_bytes_read(cfg: TransformerConfig, batch: int, dtype: str = "bf16
     if not cfg.is_moe:
         return float(total)
     per_element = bytes_per_element(dtype)
-    experts = cfg.n_layers * sum(counts.per_layer[name] for name in ("gate", "up", "down"))
+    experts = counts.expert_params
     touched = 1.0 - (1.0 - cfg.experts_per_token / cfg.n_experts) ** batch
     return total - experts * per_element * (1.0 - touched)
 

@@ -43,25 +43,6 @@ FloatArray = npt.NDArray[np.float64]
 LAYER_OPS: tuple[str, ...] = (*ATTENTION_OPS, *MLP_OPS)
 
 
-def matmul_flops(m: int, k: int, n: int, exact_adds: bool = False) -> int:
-    """FLOPs of ``[m, k] @ [k, n]``: ``2·m·k·n`` by convention.
-
-    Each of the ``m·n`` outputs takes ``k`` multiplies and ``k - 1`` adds, so the exact count
-    is ``m·n·(2k - 1) = 2mkn - mn`` (``exact_adds=True``). Hardware does fused multiply-adds,
-    ``k`` per output, and counts each as 2 FLOPs, hence the convention.
-
-    >>> matmul_flops(1, 4096, 4096), matmul_flops(1, 4096, 4096, exact_adds=True)
-    (33554432, 33550336)
-    >>> matmul_flops(0, 2, 2)
-    Traceback (most recent call last):
-    ...
-    ai_workloads.core.errors.WorkloadError: m must be a positive integer, got 0
-    """
-    for name, value in (("m", m), ("k", k), ("n", n)):
-        positive_int(name, value)
-    return 2 * m * k * n - (m * n if exact_adds else 0)
-
-
 def context_grid(low: int = 100, high: int = 100_000, points: int = 200) -> IntArray:
     """Integer contexts spaced evenly on a log axis from ``low`` to ``high`` (duplicates
     dropped), for smooth curves.

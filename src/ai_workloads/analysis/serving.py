@@ -23,7 +23,7 @@ from ..core.accelerator import Accelerator
 from ..core.config import TransformerConfig
 from ..core.dtypes import check_dtype, compute_dtype, nbytes
 from ..core.errors import WorkloadError, positive_int
-from .flops import decode_flops, prefill_flops
+from .flops import decode_flops, matmul_flops, prefill_flops
 from .memory import kv_cache_bytes, max_batch, weight_bytes
 from .params import param_counts
 from .roofline import attainable_flops, critical_batch, decode_coefficients, ridge_point
@@ -63,10 +63,9 @@ def matmul_cost(m: int, k: int, n: int, dtype: str = "bf16") -> MatmulCost:
     >>> cost.intensity == matmul_intensity(1, 8192, 8192, "fp16")
     True
     """
-    for name, value in (("m", m), ("k", k), ("n", n)):
-        positive_int(name, value)
+    flops = matmul_flops(m, k, n)  # checks the sizes
     check_dtype(dtype)
-    return MatmulCost(m, k, n, flops=2 * m * k * n, bytes=nbytes(m * k + k * n + m * n, dtype))
+    return MatmulCost(m, k, n, flops=flops, bytes=nbytes(m * k + k * n + m * n, dtype))
 
 
 # ------------------------------------------------------------------ workloads on the roofline

@@ -107,8 +107,8 @@ def decode_grid(models: Sequence[TransformerConfig], hardware: Sequence[Accelera
                                                             "kv_per_token"))
     per_element = bytes_per_element(dtype)
     expert_bytes = np.array([
-        cfg.n_layers * sum(param_counts(cfg).per_layer[n] for n in ("gate", "up", "down"))
-        * per_element if cfg.is_moe else 0.0 for cfg in models])[:, None, None, None]
+        param_counts(cfg).expert_params * per_element if cfg.is_moe else 0.0
+        for cfg in models])[:, None, None, None]
     untouched = np.array([1.0 - cfg.experts_per_token / cfg.n_experts
                           for cfg in models])[:, None, None, None]
 

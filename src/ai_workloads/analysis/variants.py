@@ -358,7 +358,7 @@ def moe_summary(cfg: TransformerConfig, large_batch: int = 64,
                             "such as mixtral-8x7b")
     positive_int("large_batch", large_batch)
     counts = param_counts(cfg)
-    experts = cfg.n_layers * sum(counts.per_layer[n] for n in ("gate", "up", "down"))
+    experts = counts.expert_params
     every_expert = cfg.replace(experts_per_token=cfg.n_experts)
     return MoeSummary(counts.total, counts.active, experts,
                       param_counts(dense_counterpart(cfg)).total,
