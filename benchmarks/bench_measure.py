@@ -7,15 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ai_workloads.measure.machine import (
-    DecodeProfile,
-    MachineReport,
-    MachineRoofline,
-    MatmulPoint,
-    decode_probe_config,
-    measure_machine,
-    profile_decode,
-)
+from ai_workloads.measure.decode import decode_probe_config
+from ai_workloads.measure.decode_profile import DecodeProfile, profile_decode
+from ai_workloads.measure.matmul import MatmulPoint
+from ai_workloads.measure.report import MachineReport, measure_machine
+from ai_workloads.measure.roofline import MachineRoofline
 
 #: Ops shown in the decode profile (the rest are summed as "other").
 PROFILE_TOP = 8

@@ -1,8 +1,13 @@
 """The one place that times anything: this machine's bandwidth, matmul rates and decode speed.
 
-Results are labelled as measured; every other layer is deterministic.
+Results are labelled as measured; every other layer is deterministic. The modules are split
+by what they measure: timing primitives (:mod:`~ai_workloads.measure.timing`), the machine's
+description (:mod:`~ai_workloads.measure.machine`), memory bandwidth, GEMM and GEMV rates,
+the roofline built from those, reference-model decode and its profile, and the whole-machine
+report (:mod:`~ai_workloads.measure.report`). Only this layer, :mod:`ai_workloads.present`
+and the command line import it.
 
->>> from ai_workloads.measure.machine import stream_bytes
+>>> from ai_workloads.measure.bandwidth import stream_bytes
 >>> stream_bytes("copy", 1000)   # read 8 kB of float64, write 8 kB
 16000
 """
