@@ -1,16 +1,30 @@
-"""Tests of model_scale: values against hand derivations and independent sources."""
+"""The scale table's parameters and compute against GPT-2's closed-form count, the papers'
+published tokens and compute, and the ratios they imply."""
 
 from __future__ import annotations
 
 import pytest
 
+from ai_workloads.analysis.growth import Milestone, milestones
 from ai_workloads.analysis.model_scale import (
+    LECTURE_SCALE_MODELS,
+    ScaleRow,
     compare_scale,
     milestone,
     scale_row,
     scale_rows,
 )
+from ai_workloads.catalog import get_model, milestone_records
 from ai_workloads.core.errors import WorkloadError
+
+
+def points() -> tuple[Milestone, ...]:
+    return milestones(milestone_records())
+
+
+def lecture_rows() -> dict[str, ScaleRow]:
+    models = [(name, get_model(m) if m else None) for name, m in LECTURE_SCALE_MODELS]
+    return {r.name: r for r in scale_rows(points(), models)}
 
 
 def gpt2_closed_form(d: int, layers: int, vocab: int, positions: int) -> int:
@@ -18,9 +32,8 @@ def gpt2_closed_form(d: int, layers: int, vocab: int, positions: int) -> int:
     return layers * (12 * d * d + 13 * d) + vocab * d + positions * d + 2 * d
 
 
-
 def test_scale_rows_and_ratio() -> None:
-    rows = {r.name: r for r in scale_rows()}
+    rows = lecture_rows()
     gpt3 = rows["GPT-3 175B"]
     # GPT-3 paper (Brown et al., 2020): 300B tokens; 6·N·D with the catalog's N.
     assert gpt3.tokens == 300_000_000_000
@@ -31,7 +44,7 @@ def test_scale_rows_and_ratio() -> None:
 
 
 def test_scale_rows_parameters_and_compute() -> None:
-    rows = {r.name: r for r in scale_rows()}
+    rows = lecture_rows()
     assert rows["GPT-2 (1.5B)"].params == gpt2_closed_form(1600, 48, 50257, 1024)
     gpt3 = rows["GPT-3 175B"]
     assert gpt3.params == gpt2_closed_form(12288, 96, 50257, 2048)
@@ -45,7 +58,7 @@ def test_scale_rows_parameters_and_compute() -> None:
 
 
 def test_llama_405b_against_gpt4_ratios() -> None:
-    rows = {r.name: r for r in scale_rows()}
+    rows = lecture_rows()
     fewer = compare_scale(rows["GPT-4"], rows["Llama 3.1 405B"])
     more = compare_scale(rows["Llama 3.1 405B"], rows["GPT-4"])
     assert pytest.approx(fewer.params_ratio, rel=0.002) == 1.8e12 / 406e9
@@ -55,10 +68,11 @@ def test_llama_405b_against_gpt4_ratios() -> None:
 
 
 def test_tokens_per_parameter() -> None:
-    assert scale_row("Chinchilla 70B").tokens_per_param == pytest.approx(20.0)  # 1.4T / 70B
-    assert scale_row("GPT-4").tokens_per_param is None
+    chinchilla = scale_row(milestone("Chinchilla 70B", points()))
+    assert chinchilla.tokens_per_param == pytest.approx(20.0)  # 1.4T / 70B
+    assert scale_row(milestone("GPT-4", points())).tokens_per_param is None
     with pytest.raises(WorkloadError, match="unknown milestone"):
-        milestone("GPT-5")
+        milestone("GPT-5", points())
     with pytest.raises(WorkloadError, match="no parameter count"):
-        scale_row("GPT-2 (1.5B)")
+        scale_row(milestone("GPT-2 (1.5B)", points()))
 

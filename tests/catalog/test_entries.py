@@ -19,6 +19,7 @@ from ai_workloads.catalog import (
     accelerator_names,
     get_accelerator,
     get_model,
+    model_entries,
     model_entry,
     model_names,
     resolve_accelerator,
@@ -249,3 +250,10 @@ def test_unknown_chip_lists_every_choice() -> None:
     message = one_line(info)
     assert message == (f"unknown hardware 'h300'; known: {', '.join(CHIP_NAMES)} "
                        "(or give the path of a hardware JSON file)")
+
+
+def test_model_entries_are_the_entries_in_catalog_order() -> None:
+    entries = model_entries()
+    assert [e.config.name for e in entries] == [raw["name"] for raw in RAW_MODELS]
+    assert all(e is model_entry(e.config.name) for e in entries)
+    assert entries[0].display == "GPT-2 (124M)"

@@ -2,12 +2,14 @@
 
 Training compute of a milestone is ``6·N·D`` (:func:`~ai_workloads.analysis.flops.six_nd`) from its
 published parameter count ``N`` and training tokens ``D``; only where neither is published
-is a quoted estimate used, and it is marked as one.
+is a quoted estimate used, and it is marked as one. The published facts come from the
+caller (the catalog's :func:`ai_workloads.catalog.milestones.milestone_records`).
 
->>> ms = {m.name: m for m in milestones()}
+>>> from ai_workloads.catalog import milestone_records
+>>> ms = {m.name: m for m in milestones(milestone_records())}
 >>> f"{ms['GPT-3 175B'].training_flops:.2e}", ms["GPT-3 175B"].estimated
 ('3.14e+23', False)
->>> fit = fit_growth(milestones())
+>>> fit = fit_growth(list(ms.values()))
 >>> 2 < fit.factor_per_year < 20
 True
 """
@@ -15,20 +17,67 @@ True
 from __future__ import annotations
 
 import datetime
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from ..catalog import model_entry
+from ..core.config import TransformerConfig
+from ..core.errors import WorkloadError
 from .flops import six_nd
 from .params import param_counts
+
+
+class TrainingFacts(Protocol):
+    """A training run as published: ``steps`` of ``batch`` sequences, and the share of steps
+    at each sequence length (``(share, length)`` pairs); the catalog's
+    :class:`ai_workloads.catalog.milestones.TrainingRun` is one."""
+
+    @property
+    def steps(self) -> int: ...
+
+    @property
+    def batch(self) -> int: ...
+
+    @property
+    def schedule(self) -> Sequence[tuple[float, int]]: ...
+
+
+class MilestoneFacts(Protocol):
+    """What was published about a milestone; the catalog's
+    :class:`ai_workloads.catalog.milestones.MilestoneRecord` is one.
+
+    ``config`` is the model whose exact parameter count is the model's (else ``params``);
+    ``tokens`` the training tokens, or ``training`` the run they follow from;
+    ``estimate_flops`` a quoted estimate, used only where the compute cannot be computed.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def released(self) -> str: ...
+
+    @property
+    def config(self) -> TransformerConfig | None: ...
+
+    @property
+    def params(self) -> int | None: ...
+
+    @property
+    def tokens(self) -> int | None: ...
+
+    @property
+    def training(self) -> TrainingFacts | None: ...
+
+    @property
+    def estimate_flops(self) -> float | None: ...
+
+    @property
+    def source(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +93,20 @@ class Milestone:
     source: str
 
 
-def _tokens(raw: dict[str, Any]) -> int | None:
-    """Training tokens: given directly, or steps × batch × the mean sequence length."""
-    if "tokens" in raw:
-        return int(raw["tokens"])
-    training = raw.get("training")
-    if isinstance(training, dict):
-        per_step = sum(share * length for share, length in training["schedule"])
-        tokens: float = training["steps"] * training["batch"] * per_step
+def training_tokens(facts: MilestoneFacts) -> int | None:
+    """Training tokens: as published, or steps × batch × the mean sequence length.
+
+    >>> from ai_workloads.catalog import milestone_records
+    >>> bert = next(r for r in milestone_records() if r.name == "BERT-base")
+    >>> training_tokens(bert)   # 1,000,000 · 256 · (0.9 · 128 + 0.1 · 512)
+    42598400000
+    """
+    if facts.tokens is not None:
+        return facts.tokens
+    run = facts.training
+    if run is not None:
+        per_step = sum(share * length for share, length in run.schedule)
+        tokens: float = run.steps * run.batch * per_step
         return round(tokens)
     return None
 
@@ -68,30 +123,37 @@ def decimal_year(iso_date: str) -> float:
     return day.year + (day - start).days / length
 
 
-@cache
-def milestones() -> tuple[Milestone, ...]:
-    """The timeline, in order of year; compute from ``6·N·D`` wherever N and D are published.
+def milestone_of(facts: MilestoneFacts) -> Milestone:
+    """The milestone's place on the timeline: its compute from ``6·N·D`` where N and D are
+    published (N exact from ``facts.config`` when given), else the quoted estimate.
 
-    >>> [m.name for m in milestones() if m.estimated]
+    >>> from ai_workloads.catalog import milestone_records
+    >>> gpt3 = next(r for r in milestone_records() if r.name == "GPT-3 175B")
+    >>> m = milestone_of(gpt3)
+    >>> m.params, m.training_flops == float(6 * m.params * 300 * 10**9), round(m.year, 2)
+    (174604259328, True, 2020.4)
+    """
+    tokens = training_tokens(facts)
+    params = param_counts(facts.config).total if facts.config is not None else facts.params
+    if params is not None and tokens is not None:
+        flops, estimated = float(six_nd(params, tokens)), False
+    elif facts.estimate_flops is not None:
+        flops, estimated = float(facts.estimate_flops), True
+    else:
+        raise WorkloadError(f"milestone {facts.name!r} has neither parameters and tokens "
+                            "nor a quoted estimate of its compute")
+    return Milestone(facts.name, decimal_year(facts.released), flops, params, tokens,
+                     estimated, facts.source)
+
+
+def milestones(records: Sequence[MilestoneFacts]) -> tuple[Milestone, ...]:
+    """The timeline of ``records``, in order of year (see :func:`milestone_of`).
+
+    >>> from ai_workloads.catalog import milestone_records
+    >>> [m.name for m in milestones(milestone_records()) if m.estimated]
     ['GPT-2 (1.5B)', 'GPT-4']
     """
-    raw_all = json.loads(resources.files("ai_workloads.catalog").joinpath(
-        "data", "milestones.json").read_text())["milestones"]
-    out: list[Milestone] = []
-    for raw in raw_all:
-        tokens = _tokens(raw)
-        params: int | None = None
-        if "model" in raw:
-            params = param_counts(model_entry(raw["model"]).config).total
-        elif "params" in raw:
-            params = int(raw["params"])
-        if params is not None and tokens is not None:
-            flops, estimated = float(six_nd(params, tokens)), False
-        else:
-            flops, estimated = float(raw["estimate_flops"]), True
-        out.append(Milestone(raw["name"], decimal_year(raw["released"]), flops, params, tokens,
-                             estimated, raw["source"]))
-    return tuple(sorted(out, key=lambda m: m.year))
+    return tuple(sorted((milestone_of(r) for r in records), key=lambda m: m.year))
 
 
 @dataclass(frozen=True, slots=True)

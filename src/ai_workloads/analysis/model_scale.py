@@ -1,11 +1,15 @@
 """The scale of frontier models: parameters, training tokens, training compute, and its growth.
 
-A row joins a training-compute milestone (:func:`ai_workloads.analysis.growth.milestones`, ``6·N·D``
-where N and D are published) with the exact parameter count of the catalog model, where
-the catalog has the model. GPT-4's size was never published: the ~1.8T figure that
-circulates (and that the lecture notes quote) is an unconfirmed estimate and is marked so.
+A row joins a training-compute milestone (:func:`ai_workloads.analysis.growth.milestones`,
+``6·N·D`` where N and D are published) with the exact parameter count of the model's
+config, where the caller has one from the catalog. GPT-4's size was never published: the
+~1.8T figure that circulates (and that the lecture notes quote) is an unconfirmed estimate
+and is marked so.
 
->>> rows = {r.name: r for r in scale_rows()}
+>>> from ai_workloads.catalog import get_model, milestone_records
+>>> from ai_workloads.analysis.growth import milestones
+>>> models = [(name, get_model(m) if m else None) for name, m in LECTURE_SCALE_MODELS]
+>>> rows = {r.name: r for r in scale_rows(milestones(milestone_records()), models)}
 >>> rows["GPT-3 175B"].params, rows["GPT-4"].params_estimated
 (174604259328, True)
 >>> round(compare_scale(rows["GPT-4"], rows["Llama 3.1 405B"]).params_ratio, 2)
@@ -20,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..catalog import get_model
+from ..core.config import TransformerConfig
 from ..core.errors import WorkloadError, positive_int
-from .growth import GrowthFit, Milestone, doubling_line, fit_growth, milestones
+from .growth import GrowthFit, Milestone, doubling_line, fit_growth
 from .params import param_counts
 
 #: Parameter counts that were never published, with where the estimate comes from.
@@ -32,7 +36,7 @@ PARAMS_ESTIMATES: dict[str, tuple[int, str]] = {
               "GPT-4's parameter count"),
 }
 
-#: The lecture's scale table: (milestone name, catalog model or None).
+#: The lecture's scale table: (milestone name, catalog model whose exact count to use, or None).
 LECTURE_SCALE_MODELS: tuple[tuple[str, str | None], ...] = (
     ("GPT-2 (1.5B)", "gpt2-xl"),
     ("GPT-3 175B", "gpt-3"),
@@ -58,57 +62,70 @@ class ScaleRow:
     def tokens_per_param(self) -> float | None:
         """Training tokens per parameter (``None`` where the tokens are unpublished).
 
-        >>> round(scale_row("Chinchilla 70B").tokens_per_param, 1)
+        >>> from ai_workloads.catalog import milestone_records
+        >>> from ai_workloads.analysis.growth import milestones
+        >>> chinchilla = milestone("Chinchilla 70B", milestones(milestone_records()))
+        >>> round(scale_row(chinchilla).tokens_per_param, 1)
         20.0
         """
         return None if self.tokens is None else self.tokens / self.params
 
 
-def milestone(name: str) -> Milestone:
-    """The training-compute milestone called ``name``.
+def milestone(name: str, points: Sequence[Milestone]) -> Milestone:
+    """The milestone called ``name`` among ``points``.
 
-    >>> milestone("GPT-3 175B").tokens
+    >>> from ai_workloads.catalog import milestone_records
+    >>> from ai_workloads.analysis.growth import milestones
+    >>> points = milestones(milestone_records())
+    >>> milestone("GPT-3 175B", points).tokens
     300000000000
-    >>> milestone("GPT-5")
+    >>> milestone("GPT-5", points)
     Traceback (most recent call last):
     ...
     ai_workloads.core.errors.WorkloadError: unknown milestone 'GPT-5'; known: BERT-base, ...
     """
-    for m in milestones():
+    for m in points:
         if m.name == name:
             return m
-    known = ", ".join(m.name for m in milestones())
+    known = ", ".join(m.name for m in points)
     raise WorkloadError(f"unknown milestone {name!r}; known: {known}")
 
 
-def scale_row(name: str, model: str | None = None) -> ScaleRow:
-    """Milestone ``name``, with exact parameters from catalog ``model`` when given.
+def scale_row(m: Milestone, config: TransformerConfig | None = None) -> ScaleRow:
+    """Milestone ``m``, with the exact parameters of ``config`` when given.
 
-    >>> r = scale_row("GPT-2 (1.5B)", "gpt2-xl")
+    >>> from ai_workloads.catalog import get_model, milestone_records
+    >>> from ai_workloads.analysis.growth import milestones
+    >>> gpt2 = milestone("GPT-2 (1.5B)", milestones(milestone_records()))
+    >>> r = scale_row(gpt2, get_model("gpt2-xl"))
     >>> r.params, r.params_estimated, r.flops_estimated
     (1557611200, False, True)
     """
-    m = milestone(name)
-    if model is not None:
-        params, estimated = param_counts(get_model(model)).total, False
+    if config is not None:
+        params, estimated = param_counts(config).total, False
     elif m.params is not None:
         params, estimated = m.params, False
-    elif name in PARAMS_ESTIMATES:
-        params, estimated = PARAMS_ESTIMATES[name][0], True
+    elif m.name in PARAMS_ESTIMATES:
+        params, estimated = PARAMS_ESTIMATES[m.name][0], True
     else:
-        raise WorkloadError(f"no parameter count for {name!r}; name its catalog model")
+        raise WorkloadError(f"no parameter count for {m.name!r}; pass the config of its "
+                            "catalog model")
     return ScaleRow(m.name, m.year, params, estimated, m.tokens, m.training_flops,
                     m.estimated, m.source)
 
 
-def scale_rows(models: Sequence[tuple[str, str | None]] = LECTURE_SCALE_MODELS,
-               ) -> tuple[ScaleRow, ...]:
-    """Rows of the scale table; by default the lecture's four models.
+def scale_rows(points: Sequence[Milestone],
+               models: Sequence[tuple[str, TransformerConfig | None]]) -> tuple[ScaleRow, ...]:
+    """Rows of the scale table: each named milestone of ``points``, with the exact
+    parameters of its config where one is given (see :data:`LECTURE_SCALE_MODELS`).
 
-    >>> [r.name for r in scale_rows()]
+    >>> from ai_workloads.catalog import get_model, milestone_records
+    >>> from ai_workloads.analysis.growth import milestones
+    >>> models = [(name, get_model(m) if m else None) for name, m in LECTURE_SCALE_MODELS]
+    >>> [r.name for r in scale_rows(milestones(milestone_records()), models)]
     ['GPT-2 (1.5B)', 'GPT-3 175B', 'GPT-4', 'Llama 3.1 405B']
     """
-    return tuple(scale_row(name, model) for name, model in models)
+    return tuple(scale_row(milestone(name, points), config) for name, config in models)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +144,11 @@ def compare_scale(a: ScaleRow, b: ScaleRow) -> ScaleComparison:
 
     ``estimated`` is true when any of the four numbers is an estimate.
 
-    >>> rows = {r.name: r for r in scale_rows()}
-    >>> c = compare_scale(rows["Llama 3.1 405B"], rows["GPT-4"])
+    >>> from ai_workloads.catalog import milestone_records
+    >>> from ai_workloads.analysis.growth import milestones
+    >>> points = milestones(milestone_records())
+    >>> c = compare_scale(scale_row(milestone("Llama 3.1 405B", points)),
+    ...                   scale_row(milestone("GPT-4", points)))
     >>> round(c.compute_ratio, 2), c.estimated
     (3.8, True)
     """
@@ -156,7 +176,9 @@ class GrowthCurves:
     def span_years(self) -> float:
         """Years from the first point to the last.
 
-        >>> round(growth_curves(milestones()).span_years, 2)
+        >>> from ai_workloads.catalog import milestone_records
+        >>> from ai_workloads.analysis.growth import milestones
+        >>> round(growth_curves(milestones(milestone_records())).span_years, 2)
         5.78
         """
         return float(self.years[-1] - self.years[0])

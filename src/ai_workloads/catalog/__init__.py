@@ -13,17 +13,23 @@ from .entries import (
     accelerator_names,
     get_accelerator,
     get_model,
+    model_entries,
     model_entry,
     model_names,
     resolve_accelerator,
     resolve_model,
 )
+from .milestones import MilestoneRecord, TrainingRun, milestone_records
 
 __all__ = [
+    "MilestoneRecord",
     "ModelEntry",
+    "TrainingRun",
     "accelerator_names",
     "get_accelerator",
     "get_model",
+    "milestone_records",
+    "model_entries",
     "model_entry",
     "model_names",
     "resolve_accelerator",

@@ -71,6 +71,15 @@ def model_names() -> list[str]:
     return list(_models())
 
 
+def model_entries() -> list[ModelEntry]:
+    """Every catalog entry, in catalog order.
+
+    >>> [(e.config.name, e.display) for e in model_entries()][:2]
+    [('gpt2', 'GPT-2 (124M)'), ('gpt2-xl', 'GPT-2 XL (1.5B)')]
+    """
+    return list(_models().values())
+
+
 def accelerator_names() -> list[str]:
     """Names of the catalog's accelerators, in catalog order.
 
