@@ -1,4 +1,6 @@
-"""Tests of variants: values against hand derivations and independent sources."""
+"""Head layouts, RoPE, KV sharing, FlashAttention memory and MoE, against hand derivations,
+the models' config.json files and published checkpoint sizes; RoPE also against the
+reference model's independent implementation."""
 
 from __future__ import annotations
 
@@ -12,20 +14,33 @@ from ai_workloads.analysis.variants import (
     attention_memory_curve,
     catalog_groups,
     dense_counterpart,
+    head_layout,
     kv_variants,
     longest_standard_context,
     moe_summary,
     rope_frequencies,
+    rope_rotate,
     rope_scores,
     score_matrix_bytes,
     single_head,
 )
-from ai_workloads.catalog import get_model
+from ai_workloads.catalog import get_model, model_entries
 from ai_workloads.core.errors import WorkloadError
+from ai_workloads.reference.rope import rope
 
 # Mixtral 8x7B / Mistral 7B shape, from their config.json files (Jiang et al., 2023; 2024).
 D, L, N, K, H, F, V, E, TOP_K = 4096, 32, 32, 8, 128, 14336, 32000, 8, 2
 
+
+def test_head_layouts_match_published_configs() -> None:
+    # Llama 2 70B: 64 query heads, 8 KV heads of 128 (Touvron et al., 2023, config.json).
+    h = head_layout(get_model("llama-2-70b"))
+    assert (h.d_model, h.n_heads, h.n_kv_heads, h.head_dim, h.group_size) == (8192, 64, 8, 128, 8)
+    assert (h.q_width, h.kind) == (8192, "GQA")
+    # Gemma 2B config.json: D = 2048, 8 query heads of H = 256, 1 KV head (MQA).
+    g = head_layout(get_model("gemma-2b"))
+    assert (g.n_heads, g.n_kv_heads, g.head_dim, g.kind) == (8, 1, 256, "MQA")
+    assert (g.group_size, g.q_width, g.width_per_head) == (8, 2048, 256.0)
 
 
 def test_multi_head_flops_equal_single_head_closed_form() -> None:
@@ -53,6 +68,26 @@ def test_rope_scores_are_relative() -> None:
     expected = (2 * np.cos(d[:, None] * theta[None, :])).sum(axis=1) / h
     assert np.allclose(rope_scores(d, h, base), expected)
     assert np.allclose(rope_scores(d, h, base, query_position=77), expected)
+
+
+@pytest.mark.parametrize(("head_dim", "base"), [(2, 10000.0), (8, 500.0), (128, 500000.0)])
+def test_rope_rotate_agrees_with_the_reference_model(head_dim: int, base: float) -> None:
+    rng = np.random.default_rng(head_dim)
+    x = rng.normal(size=(6, head_dim))
+    positions = rng.integers(0, 100_000, size=6)
+    np.testing.assert_allclose(rope_rotate(x, positions, base), rope(x, positions, base),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_rope_rotate_turns_each_pair_by_position_times_theta() -> None:
+    # H = 4: pairs (0, 2) and (1, 3) turn by m·1 and m·base^(-1/2) radians.
+    m, base = 3, 100.0
+    got = rope_rotate([[1.0, 0.0, 0.0, 1.0]], [m], base)[0]
+    slow = m / math.sqrt(base)
+    np.testing.assert_allclose(got, [math.cos(m), -math.sin(slow), math.sin(m),
+                                     math.cos(slow)], atol=1e-15)
+    with pytest.raises(WorkloadError):
+        rope_rotate(np.ones(4), [0])
 
 
 def test_kv_variants_llama_70b_shape() -> None:
@@ -92,12 +127,14 @@ def test_moe_summary_mixtral() -> None:
 
 
 def test_catalog_groups_by_attention_kind() -> None:
-    kinds = catalog_groups(lambda cfg: cfg.attention_kind)
+    catalog = [(e.display, e.config) for e in model_entries()]
+    kinds = catalog_groups(lambda cfg: cfg.attention_kind, catalog)
     # Gemma 2B: 8 query heads, 1 KV head; GPT-3: 96 and 96; Llama 2 70B: 64 and 8.
     assert "Gemma 2B" in kinds["MQA"]
     assert "GPT-3 175B" in kinds["MHA"]
     assert "Llama 2 70B" in kinds["GQA"]
-    positions = catalog_groups(lambda cfg: cfg.positions, ["gpt2", "llama-2-7b"])
+    two = [("GPT-2 (124M)", get_model("gpt2")), ("Llama 2 7B", get_model("llama-2-7b"))]
+    positions = catalog_groups(lambda cfg: cfg.positions, two)
     assert positions == {"learned": ["GPT-2 (124M)"], "rope": ["Llama 2 7B"]}
 
 

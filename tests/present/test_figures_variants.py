@@ -1,4 +1,5 @@
-"""Tests of the figures of variants: values against hand derivations and independent sources."""
+"""The figures and table of modern variants: what they draw of the KV variants, memory curves,
+RoPE angles and routing given, and the table's cells against Llama 2 70B's config.json."""
 
 from __future__ import annotations
 
@@ -6,14 +7,9 @@ import numpy as np
 import pytest
 from matplotlib.patches import Rectangle
 
-from ai_workloads.analysis.variants import (
-    HeadLayout,
-    attention_memory_curve,
-    kv_variants,
-)
+from ai_workloads.analysis.variants import attention_memory_curve, kv_variants
 from ai_workloads.catalog import get_accelerator, get_model
 from ai_workloads.core.errors import WorkloadError
-from ai_workloads.present.figures.heads import mha_figure
 from ai_workloads.present.figures.variants import (
     kv_flash_figure,
     moe_figure,
@@ -23,10 +19,6 @@ from ai_workloads.present.figures.variants import (
 
 
 def test_figures_draw_what_they_are_given() -> None:
-    fig = mha_figure(HeadLayout(256, 4, 4, 64, "MHA"))
-    assert len(fig.axes[0].patches) == 1 + 2 + 4 + 4 + 2
-    with pytest.raises(WorkloadError):
-        mha_figure(HeadLayout(4096, 32, 8, 128, "GQA"))
     fig = moe_figure(8, [0, 7], [0.5, 0.5])
     assert len(fig.axes[0].patches) == 11
     fig = rope_figure([1.0, 0.1], [0, 1], [1.0, 0.5], 4, 10000.0)

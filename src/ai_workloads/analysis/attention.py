@@ -1,12 +1,12 @@
 """Scaled dot-product attention, one step at a time: shapes, FLOPs and a worked example.
 
-The arithmetic of attention itself lives in
-:func:`ai_workloads.reference.model.scaled_dot_product_attention`; this module only opens it up
-for teaching. :func:`attention_steps` runs that function with a recorder that keeps the
-intermediate score matrix, so every step the lecture shows (scores, scaled scores, softmax
-weights, output) comes from the one implementation. :func:`attention_flow` lists the
-matrices of one head of self-attention with their shapes and matmul FLOPs, and
-:func:`score_growth` shows how the ``T × S`` score matrix grows with the sequence.
+:func:`attention_steps` computes ``softmax(Q Kᵀ / √H) V`` for one head and keeps every
+step the lecture shows (scores, scaled scores, softmax weights, output); the tests check it
+against the reference model's
+:func:`ai_workloads.reference.ops.scaled_dot_product_attention`, an independent
+implementation. :func:`attention_flow` lists the matrices of one head of self-attention with
+their shapes and matmul FLOPs, and :func:`score_growth` shows how the ``T × S`` score
+matrix grows with the sequence.
 
 >>> q, k, v = lecture_example()
 >>> steps = attention_steps(q, k, v)
@@ -21,13 +21,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..core.errors import WorkloadError, positive_int
-from ..reference.model import Array, scaled_dot_product_attention
 from .flops import matmul_flops
 from .variants import score_matrix_bytes
+
+Array = npt.NDArray[Any]
 
 # ----------------------------------------------------------------------------- worked example
 
@@ -50,34 +53,13 @@ def lecture_example(seed: int = 42, tokens: int = 4, head_dim: int = 3) -> tuple
     return q, k, v
 
 
-class _ScoreKeeper:
-    """A recorder that keeps the score matrix the reference attention computes."""
-
-    def __init__(self) -> None:
-        self.scores: Array | None = None
-
-    def matmul(self, name: str, a: Array, b: Array, out: Array, layer: int | None, *,
-               weight: bool = False, expert: int | None = None) -> None:
-        if name == "scores":
-            self.scores = out.copy()
-
-    def elementwise(self, name: str, kind: str, inputs: Sequence[Array], out: Array,
-                    layer: int | None, *, nominal: int, weights: Sequence[Array] = (),
-                    expert: int | None = None) -> None:
-        return None
-
-    def gather(self, name: str, ids: Array, table: Array, out: Array,
-               layer: int | None) -> None:
-        return None
-
-
 @dataclass(frozen=True)
 class AttentionSteps:
     """Every intermediate of ``softmax(Q Kᵀ / √H) V`` for one head.
 
     ``scores`` is ``Q Kᵀ`` (``[T, S]``), ``scale`` is ``1/√H``, ``scaled`` is
-    ``scores · scale``, ``weights`` the row-wise softmax and ``out`` is ``weights · V``
-    (``[T, H]``).
+    ``scores · scale`` (before any causal mask), ``weights`` the row-wise softmax and
+    ``out`` is ``weights · V`` (``[T, H]``).
     """
 
     q: Array
@@ -108,14 +90,31 @@ class AttentionSteps:
         return 1 / self.scale
 
 
-def attention_steps(q: Array, k: Array, v: Array) -> AttentionSteps:
-    """Run the reference attention on ``q [T, H]``, ``k, v [S, H]`` and keep each step.
+def softmax_rows(x: Array) -> Array:
+    """Softmax of each row (last axis), shifted by the row's maximum so that ``exp`` never
+    overflows; a row of ``-inf`` but one entry puts all its weight there.
+
+    >>> softmax_rows(np.array([[0.0, np.log(3.0)], [5.0, -np.inf]])).round(3).tolist()
+    [[0.25, 0.75], [1.0, 0.0]]
+    """
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    out: Array = e / e.sum(axis=-1, keepdims=True)
+    return out
+
+
+def attention_steps(q: Array, k: Array, v: Array, causal: bool = False) -> AttentionSteps:
+    """Attention of ``q [T, H]`` over ``k, v [S, H]``, keeping each step.
+
+    ``causal=True`` masks the scaled scores so that query ``i``, the ``(S - T + i)``-th
+    position, sees only the keys up to its own (its weights beyond are 0).
 
     >>> steps = attention_steps(*lecture_example())
     >>> steps.scores.round(2)[0].tolist(), steps.scaled.round(2)[0].tolist()
     ([-0.73, 0.06, 0.7, -1.05], [-0.42, 0.04, 0.4, -0.6])
     >>> steps.weights.round(3)[0].tolist()
     [0.176, 0.278, 0.401, 0.146]
+    >>> attention_steps(*lecture_example(), causal=True).weights.round(3)[1].tolist()
+    [0.749, 0.251, 0.0, 0.0]
     >>> attention_steps(np.ones((2, 3)), np.ones((4, 2)), np.ones((4, 2)))
     Traceback (most recent call last):
     ...
@@ -130,12 +129,19 @@ def attention_steps(q: Array, k: Array, v: Array) -> AttentionSteps:
     if k.shape[0] != v.shape[0]:
         raise WorkloadError(f"k and v need one row per key, got {k.shape[0]} and "
                             f"{v.shape[0]} rows")
-    keeper = _ScoreKeeper()
-    out, weights = scaled_dot_product_attention(q, k, v, tracer=keeper)
-    if keeper.scores is None:  # pragma: no cover - the reference always reports its scores
-        raise WorkloadError("the reference attention did not report its score matrix")
-    scale = 1 / math.sqrt(q.shape[-1])
-    return AttentionSteps(q, k, v, keeper.scores, scale, keeper.scores * scale, weights, out)
+    t, s = q.shape[0], k.shape[0]
+    if causal and t > s:
+        raise WorkloadError(f"causal attention needs queries ({t}) <= keys ({s})")
+    scale = 1 / math.sqrt(q.shape[1])
+    scores = q @ k.T  # [T, S]
+    scaled = scores * scale
+    masked = scaled
+    if causal:
+        position = np.arange(s - t, s)[:, None]  # each query's own position among the keys
+        masked = np.where(np.arange(s)[None, :] > position, -np.inf, scaled)
+    weights = softmax_rows(masked)  # [T, S]
+    out = weights @ v  # [T, H]
+    return AttentionSteps(q, k, v, scores, scale, scaled, weights, out)
 
 
 # ----------------------------------------------------------------------------- shapes and FLOPs

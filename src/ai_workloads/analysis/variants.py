@@ -2,8 +2,9 @@
 
 Each function composes the core analyses (:mod:`~ai_workloads.analysis.flops`,
 :mod:`~ai_workloads.analysis.memory`, :mod:`~ai_workloads.analysis.params`,
-:mod:`~ai_workloads.analysis.roofline`) and
-the reference model's RoPE (:func:`ai_workloads.reference.model.rope`); counts and bytes are ints.
+:mod:`~ai_workloads.analysis.roofline`); RoPE is written out here, and the tests check it
+against the reference model's (:func:`ai_workloads.reference.rope.rope`). Counts and bytes
+are ints.
 
 >>> from ai_workloads.catalog import get_model
 >>> [v.reduction for v in kv_variants(get_model("llama-2-70b"), (64, 8, 1))]
@@ -18,11 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..catalog import get_model, model_entry, model_names
 from ..core.config import TransformerConfig
 from ..core.dtypes import nbytes
 from ..core.errors import WorkloadError, positive_int
-from ..reference.model import rope
 from .flops import op_flops
 from .memory import attention_memory_bytes, kv_cache_bytes, weight_bytes
 from .params import param_counts
@@ -57,6 +56,11 @@ class HeadLayout:
         """``N / K``: query heads sharing each KV head."""
         return self.n_heads // self.n_kv_heads
 
+    @property
+    def q_width(self) -> int:
+        """``N·H``: the width of the query heads side by side (``D`` when they tile it)."""
+        return self.n_heads * self.head_dim
+
 
 def head_layout(cfg: TransformerConfig) -> HeadLayout:
     """The head split of ``cfg``.
@@ -65,6 +69,8 @@ def head_layout(cfg: TransformerConfig) -> HeadLayout:
     >>> h = head_layout(get_model("llama-2-70b"))
     >>> h.n_heads, h.n_kv_heads, h.head_dim, h.width_per_head, h.group_size, h.kind
     (64, 8, 128, 128.0, 8, 'GQA')
+    >>> h.q_width   # 64 heads of 128
+    8192
     """
     return HeadLayout(cfg.d_model, cfg.n_heads, cfg.n_kv_heads, cfg.head_dim,
                       cfg.attention_kind)
@@ -104,22 +110,42 @@ def attention_flops(cfg: TransformerConfig, tokens: int, context: int | None = N
 def rope_frequencies(head_dim: int, theta: float = 10000.0) -> FloatArray:
     """RoPE's angle per position of each of the ``H/2`` pairs: ``θ_i = theta^(-2i/H)``.
 
-    Read from :func:`ai_workloads.reference.model.rope`: the angle by which position 1 turns a
-    unit vector in each pair.
-
     >>> rope_frequencies(8).round(4).tolist()
     [1.0, 0.1, 0.01, 0.001]
+    >>> rope_frequencies(7)
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: RoPE needs an even head_dim, got 7
     """
     positive_int("head_dim", head_dim)
     if head_dim % 2:
         raise WorkloadError(f"RoPE needs an even head_dim, got {head_dim}")
-    half = head_dim // 2
-    unit = np.zeros((half, head_dim))
-    unit[np.arange(half), np.arange(half)] = 1.0  # pair i: x_i = 1, x_{i+H/2} = 0
-    turned = rope(unit, np.ones(half, dtype=np.int64), theta)
-    rows = np.arange(half)
-    angles: FloatArray = np.arctan2(turned[rows, rows + half], turned[rows, rows])
-    return angles
+    pairs = np.arange(head_dim // 2, dtype=np.float64)
+    freqs: FloatArray = theta ** (-2.0 * pairs / head_dim)
+    return freqs
+
+
+def rope_rotate(x: npt.ArrayLike, positions: npt.ArrayLike,
+                theta: float = 10000.0) -> FloatArray:
+    """Rotate each row of ``x`` ``[T, H]`` by RoPE at its position (rotate-half pairing).
+
+    Dimension ``i < H/2`` pairs with ``i + H/2``, and the pair turns by
+    ``position · θ_i`` (:func:`rope_frequencies`): ``(a, b) → (a·cos − b·sin, b·cos + a·sin)``.
+
+    >>> rope_rotate([[1.0, 0.0]], [1]).round(4).tolist()   # H = 2: one pair, θ_0 = 1
+    [[0.5403, 0.8415]]
+    """
+    rows = np.asarray(x, dtype=np.float64)
+    if rows.ndim != 2:
+        raise WorkloadError(f"x must be a 2-D [T, H] matrix, got {rows.ndim}-D")
+    half = rows.shape[1] // 2
+    angles = (np.asarray(positions, dtype=np.float64)[:, None]
+              * rope_frequencies(rows.shape[1], theta)[None, :])  # [T, H/2]
+    cos, sin = np.cos(angles), np.sin(angles)
+    first, second = rows[:, :half], rows[:, half:]
+    out: FloatArray = np.concatenate([first * cos - second * sin,
+                                      second * cos + first * sin], axis=1)
+    return out
 
 
 def rope_scores(distances: Sequence[int] | npt.ArrayLike, head_dim: int,
@@ -139,27 +165,30 @@ def rope_scores(distances: Sequence[int] | npt.ArrayLike, head_dim: int,
     if d.ndim != 1 or (d < 0).any():
         raise WorkloadError("distances must be a 1-D list of non-negative integers")
     ones = np.ones((d.size, head_dim))
-    q = rope(ones, query_position + d, theta)
-    k = rope(ones, np.full(d.size, query_position), theta)
+    q = rope_rotate(ones, query_position + d, theta)
+    k = rope_rotate(ones, np.full(d.size, query_position), theta)
     scores: FloatArray = (q * k).sum(axis=-1) / head_dim
     return scores
 
 
-# ----------------------------------------------------------------------------- catalog
+# ----------------------------------------------------------------------------- grouping
 
 def catalog_groups(key: Callable[[TransformerConfig], str],
-                   names: Sequence[str] | None = None) -> dict[str, list[str]]:
-    """The catalog's models (display names, catalog order) grouped by ``key(cfg)``.
+                   models: Sequence[tuple[str, TransformerConfig]]) -> dict[str, list[str]]:
+    """The display names of ``models`` (``(display, config)`` pairs, in their order) grouped
+    by ``key(config)``.
 
-    >>> groups = catalog_groups(lambda cfg: cfg.attention_kind)
+    >>> from ai_workloads.catalog import model_entries
+    >>> groups = catalog_groups(lambda cfg: cfg.attention_kind,
+    ...                         [(e.display, e.config) for e in model_entries()])
     >>> groups["MQA"]
     ['Gemma 2B']
     >>> "Llama 2 70B" in groups["GQA"], sorted(groups)
     (True, ['GQA', 'MHA', 'MQA'])
     """
     out: dict[str, list[str]] = {}
-    for name in names if names is not None else model_names():
-        out.setdefault(key(get_model(name)), []).append(model_entry(name).display)
+    for display, cfg in models:
+        out.setdefault(key(cfg), []).append(display)
     return out
 
 

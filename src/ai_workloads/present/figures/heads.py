@@ -73,7 +73,7 @@ def mha_figure(layout: HeadLayout) -> Figure:
     if n > 16 or n % k:
         raise WorkloadError(f"draw a small configuration: N <= 16 heads divisible by K, "
                             f"got N={n}, K={k}")
-    group = n // k
+    group = layout.group_size
     palette = colors(k) if k <= 8 else [OKABE_ITO["sky_blue"]] * k
     fig, ax = new_figure(figsize=(7.2, 5.4))
     ax.set_xlim(0, 10)
@@ -99,7 +99,7 @@ def mha_figure(layout: HeadLayout) -> Figure:
         _box(ax, x, 3.4, width, 1.2, f"head {i + 1}\nq{i + 1}", palette[i // group], 8)
         _arrow(ax, (2.25, 7.1), (x + width / 2, 4.6), "#aaaaaa", 0.5)
         _arrow(ax, (x + width / 2, 3.4), (x + width / 2, 2.7), "#555555", 0.8)
-    _box(ax, 0.3, 1.9, 9.4, 0.8, f"concatenate: {n} heads × H = {n * hd}", _GREY)
+    _box(ax, 0.3, 1.9, 9.4, 0.8, f"concatenate: {n} heads × H = {layout.q_width}", _GREY)
     _box(ax, 2.6, 0.5, 4.8, 0.8, f"W_O [N·H, D] → output bf16[T, D={d}]", "#ffffff")
     _arrow(ax, (5.0, 1.9), (5.0, 1.3))
     ax.set_title(f"{layout.kind}: N = {n} query heads share K = {k} KV heads "
