@@ -1,27 +1,28 @@
-"""Tests of the reference pages' builders, against hand-derived values."""
+"""The errata, notation and command-line pages' builders: cells against the notes' formula
+worked by hand, the spec sheets, and the command line run in this process."""
 
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
 from ai_workloads.analysis.errata import errata
 from ai_workloads.catalog import accelerator_names, get_model
-from ai_workloads.cli import build_parser
+from ai_workloads.cli import PROG, build_parser, main
 from ai_workloads.core.errors import WorkloadError
 from ai_workloads.present.reference_pages import (
     NOTES_FLOPS_QUOTED,
+    CommandLine,
     cli_commands,
     cli_help,
-    cli_transcript,
     dtypes_table,
     errata_causes_markdown,
     errata_table,
     notes_flops_comparison,
     notes_flops_table,
     peaks_table,
-    run_cli,
     shape_letters_table,
 )
 
@@ -90,15 +91,27 @@ def test_cli_help_is_fixed_width_and_complete() -> None:
     assert "--prefill T" in cli_help(parser, "flops")
 
 
-def test_run_cli_json_and_errors() -> None:
-    data = json.loads(run_cli(["memory", "llama-2-70b", "--context", "32768",
+def test_command_line_runs_the_cli_json_and_errors() -> None:
+    cli = CommandLine(PROG, main)
+    data = json.loads(cli.run(["memory", "llama-2-70b", "--context", "32768",
                                "--dtype", "fp16", "--json"]))
     # 2 (K and V) × L × K × H × S × 2 bytes
     assert data["kv_cache"] == 2 * 80 * 8 * 128 * 32768 * 2
-    bad = run_cli(["flops", "gpt2", "--context", "0"])
+    bad = cli.run(["flops", "gpt2", "--context", "0"])
     assert bad.endswith("(exit status 2)")
     assert bad.count("\n") == 1
-    assert cli_transcript(["models"]).startswith("$ ai-workloads models\n")
+    assert cli.transcript(["models"]).startswith("$ ai-workloads models\n")
+
+
+def test_command_line_keeps_stdout_then_stderr() -> None:
+    def noisy(argv: list[str]) -> int:
+        print("to stderr", file=sys.stderr)
+        print("to stdout", *argv)
+        return 0
+
+    assert CommandLine("noisy", noisy).run(["x"]) == "to stdout x\nto stderr"
+    assert CommandLine("noisy", noisy).transcript(["a b"]) == (
+        "$ noisy 'a b'\nto stdout a b\nto stderr")
 
 
 @pytest.mark.parametrize("command", ["nope"])

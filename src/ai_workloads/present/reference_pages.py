@@ -15,7 +15,7 @@ import argparse
 import contextlib
 import io
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..analysis.errata import errata
@@ -284,32 +284,49 @@ def cli_commands(parser: argparse.ArgumentParser) -> list[str]:
     return list(_subcommands(parser))
 
 
-def run_cli(argv: Sequence[str]) -> str:
-    """Run ``ai-workloads`` with ``argv`` in this process; return what it printed (stdout,
-    then stderr) and a last line with the exit status when it is not 0.
+@dataclass(frozen=True)
+class CommandLine:
+    """A command line shown on a page: its program name and its entry point ``main``, which
+    takes the arguments and returns the exit status (the CLI page passes
+    :func:`ai_workloads.cli.main`; this module never imports the CLI).
 
-    >>> print(run_cli(["params", "llama-9"]))
-    ai-workloads: error: unknown model 'llama-9'; ...
-    (exit status 2)
+    >>> def greet(argv):
+    ...     print("hello,", *argv)
+    ...     return 0
+    >>> print(CommandLine("greet", greet).transcript(["world"]))
+    $ greet world
+    hello, world
     """
-    from ..cli import main
 
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(list(argv))
-    text = (out.getvalue() + err.getvalue()).rstrip("\n")
-    return text if status == 0 else f"{text}\n(exit status {status})"
+    prog: str
+    main: Callable[[list[str]], int]
 
+    def run(self, argv: Sequence[str]) -> str:
+        """Run ``main`` with ``argv`` in this process; return what it printed (stdout, then
+        stderr) and a last line with the exit status when it is not 0.
 
-def cli_transcript(argv: Sequence[str]) -> str:
-    """What a terminal shows for ``ai-workloads ARGV``: the command line, then its output.
+        >>> import sys
+        >>> def fail(argv):
+        ...     print(f"fail: error: unknown model {argv[0]!r}", file=sys.stderr)
+        ...     return 2
+        >>> print(CommandLine("fail", fail).run(["llama-9"]))
+        fail: error: unknown model 'llama-9'
+        (exit status 2)
+        """
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = self.main(list(argv))
+        text = (out.getvalue() + err.getvalue()).rstrip("\n")
+        return text if status == 0 else f"{text}\n(exit status {status})"
 
-    >>> print(cli_transcript(["flops", "gpt2", "--context", "1024"]))
-    $ ai-workloads flops gpt2 --context 1024
-    gpt2: one decode step at context 1,024, batch 1
-    ...
-    total (matmuls only)  ...  100.0%
-    """
-    from ..cli import PROG
+    def transcript(self, argv: Sequence[str]) -> str:
+        """What a terminal shows for ``PROG ARGV``: the command line, then its output.
 
-    return f"$ {shlex.join([PROG, *argv])}\n{run_cli(argv)}"
+        >>> def echo(argv):
+        ...     print(*argv)
+        ...     return 0
+        >>> print(CommandLine("echo", echo).transcript(["two words", "x"]))
+        $ echo 'two words' x
+        two words x
+        """
+        return f"$ {shlex.join([self.prog, *argv])}\n{self.run(argv)}"
