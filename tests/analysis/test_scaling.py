@@ -1,4 +1,6 @@
-"""Tests of scaling: values against hand derivations and independent sources."""
+"""FLOPs against context, crossovers, prefill and training costs, against per-op formulas
+written out from the models' config.json files, brute-force searches, the notes' printed
+shares (reproduced with K = N) and the published training runs."""
 
 from __future__ import annotations
 
@@ -17,6 +19,12 @@ from ai_workloads.analysis.scaling import (
 from ai_workloads.catalog import get_model, model_entry, model_names
 from ai_workloads.core.errors import WorkloadError
 
+# Shapes from the checkpoints' config.json files.
+LLAMA2_7B = {"D": 4096, "L": 32, "N": 32, "K": 32, "H": 128, "F": 11008, "V": 32000}
+LLAMA2_13B = {"D": 5120, "L": 40, "N": 40, "K": 40, "H": 128, "F": 13824, "V": 32000}
+LLAMA2_70B = {"D": 8192, "L": 80, "N": 64, "K": 8, "H": 128, "F": 28672, "V": 32000}
+LLAMA31_405B = {"D": 16384, "L": 126, "N": 128, "K": 8, "H": 128, "F": 53248, "V": 128256}
+
 
 def layer_attention(m: dict[str, int], s: int) -> int:
     """q and o (2·D·N·H each), k and v (2·D·K·H each), scores and A·V (2·N·H·S each)."""
@@ -28,21 +36,9 @@ def layer_mlp(m: dict[str, int]) -> int:
     return 6 * m["D"] * m["F"]
 
 
-LLAMA2_70B = {"D": 8192, "L": 80, "N": 64, "K": 8, "H": 128, "F": 28672, "V": 32000}
-
-
-# Shapes from the checkpoints' config.json files.
-LLAMA2_7B = {"D": 4096, "L": 32, "N": 32, "K": 32, "H": 128, "F": 11008, "V": 32000}
-
-
 def per_token(m: dict[str, int], s: int) -> int:
+    """One decode token at context ``s``: every layer's attention and MLP, and the LM head."""
     return m["L"] * (layer_attention(m, s) + layer_mlp(m)) + 2 * m["D"] * m["V"]
-
-
-LLAMA2_13B = {"D": 5120, "L": 40, "N": 40, "K": 40, "H": 128, "F": 13824, "V": 32000}
-
-
-LLAMA31_405B = {"D": 16384, "L": 126, "N": 128, "K": 8, "H": 128, "F": 53248, "V": 128256}
 
 
 # The notes' printout (section 5), right for MHA models; 70B and 405B as the notes'

@@ -1,4 +1,5 @@
-"""Tests of serving: values against hand derivations and independent sources."""
+"""Matmul intensity, rooflines, decode rates and serving throughput against closed forms
+written out from Llama 2's config.json files and the H100 SXM spec sheet."""
 
 from __future__ import annotations
 
@@ -18,24 +19,20 @@ from ai_workloads.analysis.serving import (
 from ai_workloads.catalog import get_accelerator, get_model
 from ai_workloads.core.errors import WorkloadError
 
+# Spec-sheet figures of the H100 SXM (dense bf16, bandwidth, memory) and the shapes of
+# Llama 2 (config.json) with their checkpoints' parameter counts.
+H100_PEAK = 989.4e12
+H100_BW = 3.35e12
+H100_BYTES = 80 * 10**9
+LLAMA2_7B = {"D": 4096, "L": 32, "N": 32, "K": 32, "H": 128, "F": 11008, "V": 32000,
+             "params": 6_738_415_616}
 LLAMA2_70B = {"D": 8192, "L": 80, "N": 64, "K": 8, "H": 128, "F": 28672, "V": 32000,
               "params": 68_976_648_192}
-
-
-# Spec-sheet figures of the H100 SXM (dense bf16) and the shapes of Llama 2 (config.json).
-H100_PEAK = 989.4e12
-
-
-H100_BW = 3.35e12
 
 
 def kv_bytes_by_hand(m: dict[str, int], context: int) -> int:
     """K and V of ``K·H`` values per layer, 2 bytes each."""
     return 2 * m["L"] * m["K"] * m["H"] * context * 2
-
-
-LLAMA2_7B = {"D": 4096, "L": 32, "N": 32, "K": 32, "H": 128, "F": 11008, "V": 32000,
-             "params": 6_738_415_616}
 
 
 def dense_flops_by_hand(m: dict[str, int]) -> int:
@@ -48,10 +45,6 @@ def dense_flops_by_hand(m: dict[str, int]) -> int:
 def decode_flops_by_hand(m: dict[str, int], context: int) -> int:
     """One token attending ``context`` keys: dense part plus scores and A·V in every layer."""
     return dense_flops_by_hand(m) + m["L"] * 2 * (2 * m["N"] * m["H"] * context)
-
-
-H100_BYTES = 80 * 10**9
-
 
 
 @pytest.mark.parametrize("batch", [1, 8, 32, 256])

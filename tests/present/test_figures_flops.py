@@ -1,4 +1,5 @@
-"""Tests of the figures of flops: values against hand derivations and independent sources."""
+"""The FLOP figures and tables: cells against per-op formulas written out from the models'
+config.json files, artists against the curves and crossovers given."""
 
 from __future__ import annotations
 
@@ -30,23 +31,23 @@ from ai_workloads.present.figures.flops import (
 )
 from ai_workloads.present.style import render
 
+# Llama 2 70B (config.json).
+LLAMA2_70B = {"D": 8192, "L": 80, "N": 64, "K": 8, "H": 128, "F": 28672, "V": 32000}
+
 
 def layer_attention(m: dict[str, int], s: int) -> int:
     """q and o (2·D·N·H each), k and v (2·D·K·H each), scores and A·V (2·N·H·S each)."""
     return 4 * m["D"] * m["N"] * m["H"] + 4 * m["D"] * m["K"] * m["H"] + 4 * m["N"] * m["H"] * s
 
 
-LLAMA2_70B = {"D": 8192, "L": 80, "N": 64, "K": 8, "H": 128, "F": 28672, "V": 32000}
-
-
-def per_token(m: dict[str, int], s: int) -> int:
-    return m["L"] * (layer_attention(m, s) + layer_mlp(m)) + 2 * m["D"] * m["V"]
-
-
 def layer_mlp(m: dict[str, int]) -> int:
     """Gate, up and down: 2·D·F each."""
     return 6 * m["D"] * m["F"]
 
+
+def per_token(m: dict[str, int], s: int) -> int:
+    """One decode token at context ``s``: every layer's attention and MLP, and the LM head."""
+    return m["L"] * (layer_attention(m, s) + layer_mlp(m)) + 2 * m["D"] * m["V"]
 
 
 def test_attention_ops_table_values() -> None:

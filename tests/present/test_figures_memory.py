@@ -1,4 +1,5 @@
-"""Tests of the figures of memory: values against hand derivations and independent sources."""
+"""The roofline, bandwidth-wall and serving figures and tables: cells against the H100 SXM
+spec sheet and KV-cache sizes worked out from Llama 2 70B's config.json."""
 
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ from ai_workloads.present.figures.memory import (
 
 # Spec-sheet figures of the H100 SXM (dense bf16) and the shapes of Llama 2 (config.json).
 H100_PEAK = 989.4e12
-
-
 H100_BW = 3.35e12
+LLAMA2_70B = {"D": 8192, "L": 80, "N": 64, "K": 8, "H": 128, "F": 28672, "V": 32000,
+              "params": 68_976_648_192}
 
 
 def kv_bytes_by_hand(m: dict[str, int], context: int) -> int:
@@ -36,17 +37,14 @@ def kv_bytes_by_hand(m: dict[str, int], context: int) -> int:
     return 2 * m["L"] * m["K"] * m["H"] * context * 2
 
 
-LLAMA2_70B = {"D": 8192, "L": 80, "N": 64, "K": 8, "H": 128, "F": 28672, "V": 32000,
-              "params": 68_976_648_192}
-
-
-
 def test_roofline_figure_draws_every_point() -> None:
     h100 = get_accelerator("h100-sxm")
     points = [workload_point(str(i), i, h100) for i in (1.0, 30.0, 2000.0)]
     ax = roofline_figure(roofline_curve(h100), points).axes[0]
-    assert len(ax.get_legend().get_texts()) == 3 + 3   # curve, 2 regions, 3 points
-    assert ax.lines[0].get_ydata().max() == pytest.approx(H100_PEAK / 1e12)
+    legend = ax.get_legend()
+    assert legend is not None
+    assert len(legend.get_texts()) == 3 + 3   # curve, 2 regions, 3 points
+    assert np.asarray(ax.lines[0].get_ydata()).max() == pytest.approx(H100_PEAK / 1e12)
 
 
 def test_bandwidth_wall_figure_marks_the_limit() -> None:
@@ -58,7 +56,8 @@ def test_bandwidth_wall_figure_marks_the_limit() -> None:
     fig = bandwidth_wall_figure(rates, 5.5, curve, "H100")
     left, right = fig.axes
     assert len(left.patches) == 3
-    xs = [line.get_xdata()[0] for line in right.lines if len(set(line.get_xdata())) == 1]
+    verticals = [np.asarray(line.get_xdata()) for line in right.lines]
+    xs = [float(x[0]) for x in verticals if len(set(x.tolist())) == 1]
     assert 32 in xs   # the memory-limit line
 
 
