@@ -1,10 +1,10 @@
-"""Display units: decimal GB against binary GiB, reading speed in tokens, SI prefixes."""
+"""Display units: decimal GB against binary GiB, reading speed in tokens, quantities."""
 
 from __future__ import annotations
 
 import pytest
 
-from ai_workloads.core.units import TOKENS_PER_WORD, gb, gib, reading_tokens_per_s, si
+from ai_workloads.core.units import TOKENS_PER_WORD, Quantity, gb, gib, reading_tokens_per_s
 
 
 def test_gigabytes_are_decimal() -> None:
@@ -34,23 +34,12 @@ def test_reading_speed_in_tokens_per_second() -> None:
     assert reading_tokens_per_s(300, tokens_per_word=1.0) == 5.0
 
 
-@pytest.mark.parametrize(("value", "unit", "text"), [
-    (3.35e12, "B/s", "3.35 TB/s"),
-    (989.4e12, "FLOP/s", "989 TFLOP/s"),
-    (1.9789e15, "FLOP/s", "1.98 PFLOP/s"),
-    (3.8e18, "FLOP", "3.8 EFLOP"),
-    (141e9, "B", "141 GB"),
-    (2.5e6, "", "2.5 M"),
-    (1e3, "B", "1 kB"),
-    (42.0, "", "42"),
-    (12.0, "s", "12 s"),
-    (0.0, "B", "0 B"),
-    (-2.5e9, "B", "-2.5 GB"),
-])
-def test_si_prefixes(value: float, unit: str, text: str) -> None:
-    assert si(value, unit) == text
-
-
-def test_si_digits() -> None:
-    assert si(3.35e12, "B/s", digits=2) == "3.4 TB/s"
-    assert si(989.4e12, "FLOP/s", digits=4) == "989.4 TFLOP/s"
+def test_quantity_matches_at_the_quoted_precision() -> None:
+    # The notes print 85.9 GB for 85,899,345,920 bytes; 10.7 GB is another value.
+    quoted = Quantity(85.9, "GB", 1)
+    assert quoted.matches(Quantity(85.899345920, "GB", 1))
+    assert not quoted.matches(Quantity(10.737418240, "GB", 1))
+    assert not quoted.matches(Quantity(85.9, "GiB", 1))     # same digits, other unit
+    # 7,906.83 reads 7,907: a whole-number quotation is matched only by a rounding to it.
+    assert not Quantity(7906, "", 0).matches(Quantity(7906.83))
+    assert Quantity(0.24, "TFLOPs", 2).rounded() == 0.24

@@ -15,7 +15,8 @@ from ai_workloads.analysis.model_scale import (
 )
 from ai_workloads.core.errors import WorkloadError
 from ai_workloads.present.figures.attention import attention_flow_figure
-from ai_workloads.present.figures.intro import growth_figure, scale_table, sci
+from ai_workloads.present.figures.intro import growth_figure, scale_table
+from ai_workloads.present.format import sci
 
 
 def test_figures_and_sci() -> None:
@@ -25,12 +26,12 @@ def test_figures_and_sci() -> None:
            Milestone("b", 2024.0, 1e26, None, None, True, "")]
     fig2 = growth_figure(pts, growth_curves(pts))
     assert fig2.axes[0].get_yscale() == "log"
-    assert sci(2.5e21) == "2.5×10²¹"
+    assert sci(2.5e21) == "2.5 × 10²¹"
 
 
 def test_sci_and_scale_table() -> None:
     assert [sci(3.14e23), sci(1e22), sci(9.99e5, 2), sci(2.5e-3)] == [
-        "3.1×10²³", "10²²", "10⁶", "2.5×10⁻³"]
+        "3.1 × 10²³", "10²²", "10⁶", "2.5 × 10⁻³"]
     with pytest.raises(WorkloadError):
         sci(0)
     table = scale_table(scale_rows())

@@ -1,16 +1,58 @@
 """Display units and small conversions (decimal GB vs binary GiB, reading speed).
 
+Turning numbers into text is :mod:`ai_workloads.present.format`'s work; here they stay numbers.
+
+A :class:`Quantity` is a number in a named display unit with the decimals it is given to:
+what an analysis hands to the presentation layer when the unit and the precision belong to
+the result (a value quoted from a source, say "85.9 GB", and the values set beside it).
+
 >>> gb(137953296384), round(gib(137953296384), 3)
 (137.953296384, 128.479)
 >>> round(reading_tokens_per_s(250), 2)
 5.56
+>>> Quantity(85.9, "GB", 1).matches(Quantity(85.899345920, "GB", 1))
+True
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 #: English tokens per word for GPT-style BPE tokenizers: "one token is about 3/4 of a word"
 #: (OpenAI's tokenizer guidance, https://platform.openai.com/tokenizer).
 TOKENS_PER_WORD = 4 / 3
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number in a display unit (``"GB"``, ``"%"``, ``"B"`` for billions, ``""`` for a
+    plain count), with the decimals it is given to.
+
+    The value is already in the unit: ``Quantity(27.4, "%", 1)`` is 27.4 percent.
+    """
+
+    value: float
+    unit: str = ""
+    digits: int = 0
+
+    def rounded(self) -> float:
+        """The value rounded to its digits, as it reads.
+
+        >>> Quantity(0.2416, "TFLOPs", 2).rounded()
+        0.24
+        """
+        return round(self.value, self.digits)
+
+    def matches(self, other: Quantity) -> bool:
+        """Whether ``other``, rounded to this quantity's digits, reads the same, in the same
+        unit: the test that a recomputed value reproduces a quoted one.
+
+        >>> Quantity(7906, "", 0).matches(Quantity(7906.83, "", 0))
+        False
+        >>> Quantity(0.7, "%", 1).matches(Quantity(0.6769, "%", 1))
+        True
+        """
+        return self.unit == other.unit and round(other.value, self.digits) == self.rounded()
 
 
 def gb(n_bytes: float) -> float:
@@ -32,15 +74,3 @@ def reading_tokens_per_s(words_per_minute: float,
     """
     return words_per_minute * tokens_per_word / 60
 
-
-def si(value: float, unit: str = "", digits: int = 3) -> str:
-    """A number with an SI prefix, for labels: ``si(3.35e12, "B/s") == '3.35 TB/s'``.
-
-    >>> si(3.35e12, "B/s"), si(989.4e12, "FLOP/s"), si(42.0)
-    ('3.35 TB/s', '989 TFLOP/s', '42')
-    """
-    prefixes = ((1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
-    for scale, prefix in prefixes:
-        if abs(value) >= scale:
-            return f"{value / scale:.{digits}g} {prefix}{unit}".rstrip()
-    return f"{value:.{digits}g} {unit}".rstrip()

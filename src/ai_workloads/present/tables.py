@@ -32,7 +32,7 @@ from ..analysis.params import param_counts
 from ..catalog import accelerator_names, get_accelerator, model_entry, model_names
 from ..core.accelerator import Accelerator
 from ..core.config import TransformerConfig
-from ..core.units import gb
+from .format import gigabytes, pct
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +108,6 @@ class Table:
         return self.to_markdown()
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}%"
-
-
 def params_table(cfg: TransformerConfig) -> Table:
     """Every component's parameter count and share, with the total.
 
@@ -121,11 +117,11 @@ def params_table(cfg: TransformerConfig) -> Table:
     """
     counts = param_counts(cfg)
     total = counts.total
-    rows = [(name, f"{n:,}", _share(n, total))
+    rows = [(name, f"{n:,}", pct(n / total))
             for name, n in counts.by_component().items() if n]
     rows.append(("total", f"{total:,}", "100.0%"))
     if cfg.is_moe:
-        rows.append(("active per token", f"{counts.active:,}", _share(counts.active, total)))
+        rows.append(("active per token", f"{counts.active:,}", pct(counts.active / total)))
     title = cfg.name
     try:
         title = f"{model_entry(cfg.name).display} parameters ({cfg.name})"
@@ -184,4 +180,4 @@ def bytes_cell(n_bytes: float) -> str:
     >>> bytes_cell(10737418240)
     '10,737,418,240 (10.74 GB)'
     """
-    return f"{round(n_bytes):,} ({gb(n_bytes):.2f} GB)"
+    return f"{round(n_bytes):,} ({gigabytes(n_bytes, 2)})"

@@ -32,6 +32,7 @@ from ...analysis.scaling import (
 from ...catalog import model_entry
 from ...core.config import TransformerConfig
 from ...core.errors import WorkloadError
+from ..format import pct, sci, thousands
 from ..style import OKABE_ITO, label_axes, new_figure
 from ..tables import Table
 
@@ -58,14 +59,6 @@ def _display(name: str) -> str:
         return model_entry(name).display
     except ValueError:
         return name
-
-
-def _pct(share: float, digits: int = 1) -> str:
-    return f"{100 * share:.{digits}f}%"
-
-
-def _thousands(value: float, _: object = None) -> str:
-    return f"{value:,.0f}"
 
 
 # ------------------------------------------------------------------ figures
@@ -96,7 +89,7 @@ def flops_vs_context_figure(curve: DecodeFlopsCurve) -> Figure:
     ax.set_xscale("log")
     ax.set_xlim(float(x[0]), float(x[-1]))
     ax.set_ylim(0, float(curve.total[-1]) / GIGA * 1.05)
-    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.xaxis.set_major_formatter(FuncFormatter(thousands))
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", fontsize=8)
     label_axes(ax, xlabel="context S (keys attended)", ylabel="GFLOP per decode token",
@@ -138,7 +131,7 @@ def attention_share_figure(curve: DecodeFlopsCurve, crossover: Crossover,
     ax.set_xscale("log")
     ax.set_xlim(float(x[0]), float(x[-1]))
     ax.set_ylim(0, 1)
-    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.xaxis.set_major_formatter(FuncFormatter(thousands))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.legend(loc="upper left", fontsize=8)
     label_axes(ax, xlabel="context S (keys attended)",
@@ -171,7 +164,7 @@ def crossover_figure(points: Sequence[Crossover]) -> Figure:
                   fontsize=8)
     ax.grid(axis="y", visible=False)
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.xaxis.set_major_formatter(FuncFormatter(thousands))
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=8)
     label_axes(ax, xlabel="context S (keys attended)")
     return fig
@@ -250,9 +243,9 @@ def flops_per_token_table(cfgs: Sequence[TransformerConfig], contexts: Sequence[
         notes_shares = decode_flops_curve(mha, contexts).attention_share()
         for i, context in enumerate(contexts):
             rows.append((_display(cfg.name), f"{context:,}",
-                         f"{decode_flops(cfg, context) / GIGA:,.1f}", _pct(float(shares[i])),
+                         f"{decode_flops(cfg, context) / GIGA:,.1f}", pct(float(shares[i])),
                          f"{blocks_only_decode_flops(mha, context) / GIGA:,.1f}",
-                         _pct(float(notes_shares[i]))))
+                         pct(float(notes_shares[i]))))
     return Table("Matmul FLOPs per decode token",
                  ("model", "context S", "GFLOP/token", "attention share",
                   "notes' formula, GFLOP", "notes' share"),
@@ -293,7 +286,7 @@ def prefill_table(costs: Sequence[PrefillCost]) -> Table:
     """
     tera = 1e12
     rows = tuple((_display(c.model), f"{c.tokens:,}", f"{c.full / tera:,.2f}",
-                  f"{c.causal / tera:,.2f}", _pct(c.causal_fraction),
+                  f"{c.causal / tera:,.2f}", pct(c.causal_fraction),
                   f"{c.causal_per_token / GIGA:,.2f}", f"{c.decode_steps / tera:,.2f}")
                  for c in costs)
     return Table("Prefill FLOPs",
@@ -307,11 +300,11 @@ def training_table(costs: Sequence[TrainingCost]) -> Table:
 
     >>> from ai_workloads.catalog import get_model
     >>> from ai_workloads.analysis.scaling import training_cost
-    >>> training_table([training_cost(get_model("gpt-3"), 300 * 10**9, 2048)]).rows[0]
-    ('GPT-3 175B', '174,604,259,328', '300,000,000,000', '2,048', '3.19e+23', '3.14e+23', '1.014')
+    >>> training_table([training_cost(get_model("gpt-3"), 300 * 10**9, 2048)]).rows[0][3:]
+    ('2,048', '3.19 × 10²³', '3.14 × 10²³', '1.014')
     """
     rows = tuple((_display(c.model), f"{c.params:,}", f"{c.tokens:,}", f"{c.seq_len:,}",
-                  f"{c.counted:.3g}", f"{c.rule:.3g}", f"{c.ratio:.3f}") for c in costs)
+                  sci(c.counted, 3), sci(c.rule, 3), f"{c.ratio:.3f}") for c in costs)
     return Table("Training FLOPs",
                  ("model", "parameters N", "tokens", "sequence length", "counted, FLOPs",
                   "6·N·tokens, FLOPs", "counted / rule"),

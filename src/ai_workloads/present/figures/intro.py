@@ -19,33 +19,9 @@ from matplotlib.lines import Line2D
 from ...analysis.growth import Milestone
 from ...analysis.model_scale import GrowthCurves, ScaleRow
 from ...core.errors import WorkloadError
+from ..format import sci, short_count
 from ..style import OKABE_ITO, label_axes, new_figure
 from ..tables import Table
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def sci(value: float, digits: int = 2) -> str:
-    """A positive number as ``m×10ⁿ`` with ``digits`` significant digits (``10ⁿ`` if m is 1).
-
-    >>> sci(3.14e23), sci(1e22), sci(3.8e25, 1)
-    ('3.1×10²³', '10²²', '4×10²⁵')
-    """
-    if value <= 0:
-        raise WorkloadError(f"sci() shows positive numbers only, got {value}")
-    exponent = math.floor(math.log10(value))
-    mantissa = round(value / 10**exponent, digits - 1)
-    if mantissa >= 10:
-        mantissa, exponent = mantissa / 10, exponent + 1
-    power = "10" + str(exponent).translate(_SUPERSCRIPT)
-    text = f"{mantissa:.{digits - 1}f}".rstrip("0").rstrip(".")
-    return power if text == "1" else f"{text}×{power}"
-
-
-def _billions(n: int) -> str:
-    if n >= 10**12:
-        return f"{n / 1e12:.3g}T"
-    return f"{n / 1e9:.3g}B"
 
 
 def scale_table(rows: Sequence[ScaleRow]) -> Table:
@@ -56,13 +32,13 @@ def scale_table(rows: Sequence[ScaleRow]) -> Table:
     >>> t.columns
     ('model', 'released', 'parameters', 'training tokens', 'training compute (FLOPs)')
     >>> t.rows[1][2:]
-    ('175B', '300B', '3.1×10²³ (6·N·D)')
+    ('175B', '300B', '3.1 × 10²³ (6·N·D)')
     """
     out = []
     for r in rows:
-        params = (f"~{_billions(r.params)} (unconfirmed estimate)" if r.params_estimated
-                  else _billions(r.params))
-        tokens = "unpublished" if r.tokens is None else _billions(r.tokens)
+        params = (f"~{short_count(r.params)} (unconfirmed estimate)" if r.params_estimated
+                  else short_count(r.params))
+        tokens = "unpublished" if r.tokens is None else short_count(r.tokens)
         compute = (f"~{sci(r.training_flops, 1)} (estimate quoted in the notes)"
                    if r.flops_estimated else f"{sci(r.training_flops)} (6·N·D)")
         out.append((r.name, str(math.floor(r.year)), params, tokens, compute))

@@ -35,6 +35,7 @@ from ...catalog import model_entry
 from ...core.accelerator import Accelerator
 from ...core.config import TransformerConfig
 from ...core.units import gb, gib
+from ..format import thousands
 from ..style import OKABE_ITO, colors, label_axes, new_figure
 from ..tables import Table
 
@@ -163,7 +164,7 @@ def _draw_batching(ax: Axes, curve: ThroughputCurve, hardware: str) -> None:
         ax.text(0.03, 0.62, "no critical batch:\nKV reads keep every\nbatch memory-bound",
                 transform=ax.transAxes, ha="left", va="top", fontsize=8)
     ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(thousands))
     ax.set_yscale("log")
     ax.set_ylim(curve.tokens_per_s.min() / 2, upper[0] * 3)
     ax.legend(loc="lower right", fontsize=8)

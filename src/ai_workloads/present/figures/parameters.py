@@ -36,6 +36,7 @@ from ...catalog import model_entry
 from ...core.config import TransformerConfig
 from ...core.errors import WorkloadError
 from ...core.units import gb
+from ..format import pct
 from ..style import OKABE_ITO, label_axes, new_figure
 from ..tables import Table
 
@@ -63,10 +64,6 @@ CATEGORY_LABELS: dict[str, str] = {
     "other": "norms + other",
     "pooler": "pooler",
 }
-
-
-def _pct(share: float, digits: int = 1) -> str:
-    return f"{100 * share:.{digits}f}%"
 
 
 def _color(key: str) -> str:
@@ -218,7 +215,7 @@ def category_pie(shares: Mapping[str, float], title: str = "") -> Figure:
         text.set_bbox({"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85,
                        "edgecolor": "none"})
     names = [f"{CATEGORY_LABELS.get(k, k)} "
-             f"({_pct(v) if v >= 0.001 else f'{100 * v:.2g}%'})" for k, v in shown.items()]
+             f"({pct(v) if v >= 0.001 else f'{100 * v:.2g}%'})" for k, v in shown.items()]
     ax.legend(wedges, names, loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax.set_aspect("equal")
     if title:
@@ -323,7 +320,7 @@ def block_catalog_table(cfgs: Sequence[TransformerConfig]) -> Table:
         rows.append((model_entry(cfg.name).display,
                      "RMSNorm" if cfg.norm == "rms" else "LayerNorm",
                      norm_placement(cfg), mlp_kind(cfg), f"{ffn_expansion(cfg):.2f}",
-                     _pct(layer_mlp_share(cfg)), _pct(group_shares(cfg)["mlp"])))
+                     pct(layer_mlp_share(cfg)), pct(group_shares(cfg)["mlp"])))
     return Table("Transformer blocks of the catalog",
                  ("model", "norm", "placement", "MLP", "F/D", "MLP share of a layer",
                   "MLP share of the model"),
@@ -443,8 +440,8 @@ def breakdown_table(cfgs: Sequence[TransformerConfig]) -> Table:
         published = (f"{entry.published_params:,}" if entry.published_params
                      else entry.published_label or "–")
         rows.append((entry.display, f"{param_counts(cfg).total:,}", published,
-                     _pct(shares["attention"]), _pct(shares["mlp"]),
-                     _pct(shares["embeddings"]), f"{gb(weight_bytes(cfg, 'fp16')):.2f}",
+                     pct(shares["attention"]), pct(shares["mlp"]),
+                     pct(shares["embeddings"]), f"{gb(weight_bytes(cfg, 'fp16')):.2f}",
                      f"{gb(weight_bytes(cfg, 'int8')):.2f}"))
     return Table("Parameter breakdown",
                  ("model", "parameters (computed)", "published", "attention", "MLP",
