@@ -3,8 +3,11 @@
 They draw and format results of :mod:`ai_workloads.analysis.model_scale`; no arithmetic of their own
 beyond unit scaling for display.
 
->>> from ai_workloads.analysis.model_scale import scale_rows
->>> scale_table(scale_rows()).rows[2][2]
+>>> from ai_workloads.catalog import milestone_records
+>>> from ai_workloads.analysis.growth import milestones
+>>> from ai_workloads.analysis.model_scale import milestone, scale_row
+>>> gpt4 = milestone("GPT-4", milestones(milestone_records()))
+>>> scale_table([scale_row(gpt4)]).rows[0][2]
 '~1.8T (unconfirmed estimate)'
 """
 
@@ -27,11 +30,14 @@ from ..tables import Table
 def scale_table(rows: Sequence[ScaleRow]) -> Table:
     """Model, release year, parameters, training tokens and training compute, estimates marked.
 
-    >>> from ai_workloads.analysis.model_scale import scale_rows
-    >>> t = scale_table(scale_rows())
+    >>> from ai_workloads.catalog import milestone_records
+    >>> from ai_workloads.analysis.growth import milestones
+    >>> from ai_workloads.analysis.model_scale import milestone, scale_row
+    >>> gpt3 = milestone("GPT-3 175B", milestones(milestone_records()))
+    >>> t = scale_table([scale_row(gpt3)])
     >>> t.columns
     ('model', 'released', 'parameters', 'training tokens', 'training compute (FLOPs)')
-    >>> t.rows[1][2:]
+    >>> t.rows[0][2:]
     ('175B', '300B', '3.1 × 10²³ (6·N·D)')
     """
     out = []
@@ -54,11 +60,13 @@ def growth_figure(points: Sequence[Milestone], curves: GrowthCurves) -> Figure:
     Points computed as ``6·N·D`` are filled circles; quoted estimates are open diamonds.
     Each name sits above its point when the point is above the trend, else below.
 
+    >>> from ai_workloads.catalog import milestone_records
     >>> from ai_workloads.analysis.growth import milestones
     >>> from ai_workloads.analysis.model_scale import growth_curves
-    >>> fig = growth_figure(milestones(), growth_curves(milestones()))
+    >>> points = milestones(milestone_records())
+    >>> fig = growth_figure(points, growth_curves(points))
     >>> ax = fig.axes[0]
-    >>> len(ax.lines), ax.get_yscale(), len(ax.texts) == len(milestones())
+    >>> len(ax.lines), ax.get_yscale(), len(ax.texts) == len(points)
     (4, 'log', True)
     """
     if not points:
