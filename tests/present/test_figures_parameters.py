@@ -1,18 +1,16 @@
-"""Tests of the figures of parameters: values against hand derivations and independent sources."""
+"""The parameter figures and tables: cells against the published checkpoints and the configs,
+one artist per value given."""
 
 from __future__ import annotations
 
 import pytest
 
-from ai_workloads import WorkloadError, get_model, model_names
-from ai_workloads.analysis.shapes import (
-    category_shares,
-    group_shares,
-    llama_ffn_checks,
-)
+from ai_workloads.analysis.shapes import category_shares, group_shares
+from ai_workloads.analysis.swiglu import LLAMA_FFN_ARGS, llama_ffn_checks
+from ai_workloads.catalog import get_model, model_names
+from ai_workloads.core.errors import WorkloadError
 from ai_workloads.present.figures.parameters import (
     block_catalog_table,
-    block_diagram,
     breakdown_table,
     category_pie,
     config_table,
@@ -33,7 +31,12 @@ def test_breakdown_table_uses_exact_memory() -> None:
 
 def test_tables_have_the_expected_rows() -> None:
     llama = get_model("llama-2-7b")
-    assert len(ffn_rule_table(llama_ffn_checks()).rows) == 7
+    checks = llama_ffn_checks([get_model(name) for name in LLAMA_FFN_ARGS])
+    rows = ffn_rule_table(checks).rows
+    assert len(rows) == 7
+    # Llama 2 70B: int(8·8192/3) = 21845, × 1.3 = 28398, up to 7 · 4096 = 28672.
+    assert rows[2] == ("llama-2-70b", "8,192", "21,845", "1.3", "28,398", "4,096", "28,672",
+                       "28,672", "yes")
     assert len(block_catalog_table([get_model(n) for n in model_names()]).rows) == len(
         model_names())
     assert config_table(llama).rows[5] == ("MLP hidden size", "F", "11,008")
@@ -45,13 +48,6 @@ def test_tables_have_the_expected_rows() -> None:
 def test_layer_shapes_table_rejects_different_structures() -> None:
     with pytest.raises(WorkloadError, match="different weights"):
         layer_shapes_table([get_model("gpt2"), get_model("llama-2-7b")])
-
-
-def test_block_diagram_panels() -> None:
-    assert len(block_diagram().axes) == 2
-    assert len(block_diagram(["pre"]).axes) == 1
-    with pytest.raises(WorkloadError, match="norm placement"):
-        block_diagram(["middle"])
 
 
 def test_charts_draw_one_artist_per_value() -> None:
