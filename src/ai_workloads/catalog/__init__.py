@@ -1,4 +1,5 @@
-"""The catalog: data files (models, accelerators, milestones) and the functions that load them.
+"""The catalog: data files (models, accelerators, milestones, the lecture notes' quoted values)
+and the functions that load them.
 
 Each value carries its source. Loaders read and validate; they compute nothing: what follows
 from a model or a chip is :mod:`ai_workloads.analysis`'s work.
@@ -20,10 +21,21 @@ from .entries import (
     resolve_model,
 )
 from .milestones import MilestoneRecord, TrainingRun, milestone_records
+from .notes import (
+    NotesModel,
+    NotesQuote,
+    notes_model,
+    notes_models,
+    notes_quote,
+    notes_quotes,
+    notes_source,
+)
 
 __all__ = [
     "MilestoneRecord",
     "ModelEntry",
+    "NotesModel",
+    "NotesQuote",
     "TrainingRun",
     "accelerator_names",
     "get_accelerator",
@@ -32,6 +44,11 @@ __all__ = [
     "model_entries",
     "model_entry",
     "model_names",
+    "notes_model",
+    "notes_models",
+    "notes_quote",
+    "notes_quotes",
+    "notes_source",
     "resolve_accelerator",
     "resolve_model",
 ]
