@@ -270,7 +270,7 @@ def _cmd_hardware(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 
 def _cmd_errata(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from .analysis.errata import errata
+    from .present.errata import errata
 
     items = errata()
     rows = tuple((e.key, e.notes_value, e.reproduced or "–", e.correct) for e in items)

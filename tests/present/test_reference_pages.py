@@ -8,19 +8,17 @@ import sys
 
 import pytest
 
-from ai_workloads.analysis.errata import errata
-from ai_workloads.catalog import accelerator_names, get_model
+from ai_workloads.catalog import accelerator_names, get_model, notes_quote
 from ai_workloads.cli import PROG, build_parser, main
 from ai_workloads.core.errors import WorkloadError
+from ai_workloads.present.errata import errata, notes_flops_comparison
 from ai_workloads.present.reference_pages import (
-    NOTES_FLOPS_QUOTED,
     CommandLine,
     cli_commands,
     cli_help,
     dtypes_table,
     errata_causes_markdown,
     errata_table,
-    notes_flops_comparison,
     notes_flops_table,
     peaks_table,
     shape_letters_table,
@@ -49,7 +47,7 @@ def test_correct_flops_by_hand() -> None:
 
 def test_notes_table_reproduces_every_quoted_cell() -> None:
     table = notes_flops_table()
-    assert len(table.rows) == len(NOTES_FLOPS_QUOTED) == 16
+    assert len(table.rows) == 16   # four models at four contexts
     assert all(row[2] == row[3] and row[4] == "yes" for row in table.rows)
 
 
@@ -129,9 +127,9 @@ def test_quoted_notes_cells_follow_their_formula(model: str, context: int, d: in
     # The notes' cells, recomputed here from L(8D² + 4SD + 6DF) with their rounding.
     attention = layers * (8 * d * d + 4 * context * d)
     total = attention + layers * 6 * d * f
-    tflops, share = NOTES_FLOPS_QUOTED[(model, context)]
-    assert f"{total / 1e12:.2f}" == tflops
-    assert f"{100 * attention / total:.1f}%" == share
+    cell = notes_quote(f"flops-per-token/{model}/{context}")
+    assert round(total / 1e12, 2) == cell.quantity("total").value
+    assert round(100 * attention / total, 1) == cell.quantity("attention").value
 
 
 def test_every_catalog_chip_cites_its_spec_sheet() -> None:

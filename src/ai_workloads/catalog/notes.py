@@ -48,7 +48,7 @@ class NotesQuote:
     line: int
     where: str
     text: str
-    values: tuple[Quantity, ...] = ()
+    values: tuple[Quantity, ...]
     names: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     words: str | None = None
     approx: bool = False

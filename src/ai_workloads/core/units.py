@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import WorkloadError
+
 #: English tokens per word for GPT-style BPE tokenizers: "one token is about 3/4 of a word"
 #: (OpenAI's tokenizer guidance, https://platform.openai.com/tokenizer).
 TOKENS_PER_WORD = 4 / 3
@@ -42,6 +44,26 @@ class Quantity:
         0.24
         """
         return round(self.value, self.digits)
+
+    def like(self, value: float, digits: int | None = None) -> Quantity:
+        """Another value in this quantity's unit, to its digits (or to ``digits``).
+
+        >>> Quantity(85.9, "GB", 1).like(10.74)
+        Quantity(value=10.74, unit='GB', digits=1)
+        """
+        return Quantity(value, self.unit, self.digits if digits is None else digits)
+
+    def require(self, unit: str) -> Quantity:
+        """This quantity, checked to be in ``unit``.
+
+        >>> Quantity(85.9, "GB", 1).require("GiB")
+        Traceback (most recent call last):
+        ...
+        ai_workloads.core.errors.WorkloadError: expected a value in 'GiB', got 85.9 'GB'
+        """
+        if self.unit != unit:
+            raise WorkloadError(f"expected a value in {unit!r}, got {self.value} {self.unit!r}")
+        return self
 
     def matches(self, other: Quantity) -> bool:
         """Whether ``other``, rounded to this quantity's digits, reads the same, in the same

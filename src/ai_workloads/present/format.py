@@ -89,6 +89,16 @@ def short_count(n: float, significant: int = 3) -> str:
     return f"{n / 1e9:.{significant}g}B"
 
 
+def number(q: Quantity, grouped: bool = True) -> str:
+    """A :class:`~ai_workloads.core.units.Quantity`'s value to its digits, without the unit
+    (for a table whose column names the unit).
+
+    >>> number(Quantity(0.2416, "TFLOPs", 2)), number(Quantity(4000.0, "GB"))
+    ('0.24', '4,000')
+    """
+    return f"{q.value:{',' if grouped else ''}.{q.digits}f}"
+
+
 def quantity(q: Quantity, grouped: bool = True) -> str:
     """A :class:`~ai_workloads.core.units.Quantity` as text: its value to its digits, then
     its unit (straight after the number for ``%``, ``B``, ``K`` and units starting with
@@ -101,11 +111,11 @@ def quantity(q: Quantity, grouped: bool = True) -> str:
     >>> quantity(Quantity(2018, "", 0), grouped=False), quantity(Quantity(0.3, "%", 1))
     ('2018', '0.3%')
     """
-    number = f"{q.value:{',' if grouped else ''}.{q.digits}f}"
+    text = number(q, grouped)
     if not q.unit:
-        return number
+        return text
     attached = q.unit in ATTACHED_UNITS or q.unit.startswith("x")
-    return f"{number}{q.unit}" if attached else f"{number} {q.unit}"
+    return f"{text}{q.unit}" if attached else f"{text} {q.unit}"
 
 
 def si(value: float, unit: str = "", digits: int = 3) -> str:

@@ -1,12 +1,13 @@
 """Tables and text of the reference pages: errata, notation and the command line.
 
-Builders here only gather results of the analyses and format them; the one comparison they
-compute (the notes' FLOPs-per-token table beside the right values) calls the FLOP analyses.
+Builders here only gather results and format them: the errata come from
+:func:`ai_workloads.present.errata.errata`, the notes' FLOPs-per-token table from
+:func:`ai_workloads.present.errata.notes_flops_comparison` and the notes' quoted cells.
 
 >>> errata_table().columns[:3]
 ('#', 'section of the notes', 'claim')
->>> len(notes_flops_comparison()) == len(NOTES_FLOPS_MODELS) * len(NOTES_FLOPS_CONTEXTS)
-True
+>>> len(notes_flops_table().rows)
+16
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..analysis.errata import errata
-from ..analysis.flops import blocks_only_decode_flops, decode_flops, sublayer_decode_flops
-from ..catalog import accelerator_names, get_accelerator, get_model, model_entry
+from ..catalog import accelerator_names, get_accelerator, model_entry, notes_quote
 from ..core.dtypes import BITS, bytes_per_element
 from ..core.errors import WorkloadError
+from .errata import errata, notes_flops_comparison
+from .format import number, quantity
 from .tables import Table
 
 # ------------------------------------------------------------------------------ errata
@@ -68,73 +69,6 @@ def errata_causes_markdown() -> str:
     return "\n".join(lines)
 
 
-#: The models and contexts of the notes' FLOPs-per-token table (section 5).
-NOTES_FLOPS_MODELS: tuple[str, ...] = ("llama-2-7b", "llama-2-13b", "llama-2-70b",
-                                       "llama-3.1-405b")
-NOTES_FLOPS_CONTEXTS: tuple[int, ...] = (512, 2048, 8192, 32768)
-
-#: What the notes print in that table, quoted: (TFLOPs per token, attention share).
-NOTES_FLOPS_QUOTED: dict[tuple[str, int], tuple[str, str]] = {
-    ("llama-2-7b", 512): ("0.01", "34.5%"), ("llama-2-7b", 2048): ("0.01", "38.3%"),
-    ("llama-2-7b", 8192): ("0.02", "49.8%"), ("llama-2-7b", 32768): ("0.03", "71.3%"),
-    ("llama-2-13b", 512): ("0.03", "34.1%"), ("llama-2-13b", 2048): ("0.03", "37.2%"),
-    ("llama-2-13b", 8192): ("0.03", "47.1%"), ("llama-2-13b", 32768): ("0.05", "67.5%"),
-    ("llama-2-70b", 512): ("0.16", "28.2%"), ("llama-2-70b", 2048): ("0.16", "30.0%"),
-    ("llama-2-70b", 8192): ("0.18", "36.4%"), ("llama-2-70b", 32768): ("0.24", "53.3%"),
-    ("llama-3.1-405b", 512): ("0.93", "29.4%"), ("llama-3.1-405b", 2048): ("0.95", "30.4%"),
-    ("llama-3.1-405b", 8192): ("1.00", "33.9%"), ("llama-3.1-405b", 32768): ("1.20", "45.1%"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class FlopsComparison:
-    """One cell of the notes' table: the notes' formula (MHA, layers only) and the truth.
-
-    ``*_attention`` and ``*_mlp`` are one decode token's attention (projections, scores,
-    A·V) and MLP (router included) FLOPs; ``correct_total`` adds the LM head.
-    """
-
-    model: str
-    context: int
-    notes_total: int
-    notes_attention: int
-    notes_mlp: int
-    correct_total: int
-    correct_attention: int
-    correct_mlp: int
-
-
-def notes_flops_comparison(models: Sequence[str] = NOTES_FLOPS_MODELS,
-                           contexts: Sequence[int] = NOTES_FLOPS_CONTEXTS
-                           ) -> list[FlopsComparison]:
-    """Decode FLOPs per token under the notes' formula ``L(8D² + 4SD + 6DF)`` (the layers
-    of the model with ``K = N``) and exactly (the real ``K``, LM head included).
-
-    >>> row = notes_flops_comparison(["llama-2-7b"], [512])[0]
-    >>> cfg = get_model("llama-2-7b")
-    >>> d, f, L = cfg.d_model, cfg.d_ff, cfg.n_layers
-    >>> row.notes_total == L * (8 * d * d + 4 * 512 * d + 6 * d * f)
-    True
-    >>> row.correct_total - row.notes_total == 2 * d * cfg.vocab_size   # the LM head
-    True
-    """
-    rows = []
-    for name in models:
-        cfg = get_model(name)
-        mha = cfg.with_mha()
-        for context in contexts:
-            wrong = sublayer_decode_flops(mha, context)
-            right = sublayer_decode_flops(cfg, context)
-            rows.append(FlopsComparison(
-                name, context, blocks_only_decode_flops(mha, context), wrong["attention"],
-                wrong["mlp"], decode_flops(cfg, context), right["attention"], right["mlp"]))
-    return rows
-
-
-def _pct(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}%"
-
-
 def notes_flops_table() -> Table:
     """The notes' FLOPs-per-token table: quoted, reproduced by the package under the notes'
     formula (MHA, layers only), and the right values (TFLOPs = 1e12 FLOPs; matmuls only).
@@ -147,14 +81,14 @@ def notes_flops_table() -> Table:
     """
     rows = []
     for r in notes_flops_comparison():
-        quoted = NOTES_FLOPS_QUOTED[(r.model, r.context)]
-        reproduced = (f"{r.notes_total / 1e12:.2f}",
-                      _pct(r.notes_attention, r.notes_attention + r.notes_mlp))
+        cell = notes_quote(f"flops-per-token/{r.model}/{r.context}")
+        n = r.reproduction(cell.quantity("total"), cell.quantity("attention"))
+        (quoted, quoted_share), (mine, mine_share) = n.notes, n.reproduced
         rows.append((model_entry(r.model).display, f"{r.context:,}",
-                     f"{quoted[0]} ({quoted[1]})", f"{reproduced[0]} ({reproduced[1]})",
-                     "yes" if reproduced == quoted else "no",
-                     f"{r.correct_total / 1e12:.3f}",
-                     _pct(r.correct_attention, r.correct_attention + r.correct_mlp)))
+                     f"{number(quoted)} ({quantity(quoted_share)})",
+                     f"{number(mine)} ({quantity(mine_share)})",
+                     "yes" if n.reproduces else "no",
+                     number(n.correct[0]), quantity(n.correct[1])))
     return Table("FLOPs per decode token: the notes' table and the right values",
                  ("model", "S", "notes: TFLOPs (attention)", "reproduced", "exact",
                   "correct TFLOPs", "correct attention"),

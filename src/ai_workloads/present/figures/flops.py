@@ -20,13 +20,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from ...analysis.flops import blocks_only_decode_flops, decode_flops
+from ...analysis.errata import flops_comparison
 from ...analysis.scaling import (
     Crossover,
     DecodeFlopsCurve,
     PrefillCost,
     TrainingCost,
-    decode_flops_curve,
     per_layer_ops,
 )
 from ...catalog import model_entry
@@ -238,14 +237,11 @@ def flops_per_token_table(cfgs: Sequence[TransformerConfig], contexts: Sequence[
     """
     rows = []
     for cfg in cfgs:
-        mha = cfg.with_mha()
-        shares = decode_flops_curve(cfg, contexts).attention_share()
-        notes_shares = decode_flops_curve(mha, contexts).attention_share()
-        for i, context in enumerate(contexts):
-            rows.append((_display(cfg.name), f"{context:,}",
-                         f"{decode_flops(cfg, context) / GIGA:,.1f}", pct(float(shares[i])),
-                         f"{blocks_only_decode_flops(mha, context) / GIGA:,.1f}",
-                         pct(float(notes_shares[i]))))
+        for context in contexts:
+            r = flops_comparison(cfg, cfg.with_mha(), context)  # the notes' comparison
+            rows.append((_display(cfg.name), f"{context:,}", f"{r.correct_total / GIGA:,.1f}",
+                         pct(r.correct_share), f"{r.notes_total / GIGA:,.1f}",
+                         pct(r.notes_share)))
     return Table("Matmul FLOPs per decode token",
                  ("model", "context S", "GFLOP/token", "attention share",
                   "notes' formula, GFLOP", "notes' share"),
