@@ -9,10 +9,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ai_workloads.analysis.flops import decode_flops, prefill_flops
+from ai_workloads.analysis.flops import decode_flops, matmul_flops, op_flops, prefill_flops
 from ai_workloads.analysis.memory import kv_cache_bytes
-from ai_workloads.analysis.params import param_counts
-from ai_workloads.analysis.roofline import decode_step
+from ai_workloads.analysis.params import EXPERT_COMPONENTS, param_counts
+from ai_workloads.analysis.roofline import decode_step, matmul_intensity
+from ai_workloads.analysis.serving import matmul_cost
 from ai_workloads.analysis.sweep import decode_grid
 from ai_workloads.catalog import get_accelerator
 from ai_workloads.core.config import TransformerConfig, from_hf_dict
@@ -71,6 +72,34 @@ def test_vectorized_equals_scalar(cfg: TransformerConfig, contexts: list[int],
             step = decode_step(cfg, chip, s, b)
             assert np.isclose(grid.time[0, 0, k, m], step.time, rtol=1e-12, atol=0)
             assert np.isclose(grid.bytes[0, 0, k, m], step.bytes, rtol=1e-12, atol=0)
+
+
+@given(small, small, small)
+def test_every_matmul_cost_is_the_one_rule(m: int, k: int, n: int) -> None:
+    assert matmul_flops(m, k, n) == 2 * m * k * n
+    cost = matmul_cost(m, k, n, "fp32")
+    assert cost.flops == matmul_flops(m, k, n)
+    assert matmul_intensity(m, k, n, "fp32") == cost.flops / cost.bytes
+
+
+@given(configs(), st.integers(1, 64))
+def test_projection_flops_are_matmuls_of_the_weights(cfg: TransformerConfig, t: int) -> None:
+    # A projection of t tokens is [t, in] @ [in, out]: 2·t FLOPs per weight of its matrix.
+    ops = op_flops(cfg, t, t)
+    layers, d = cfg.n_layers, cfg.d_model
+    assert ops["q"] == layers * 2 * t * d * cfg.n_heads * cfg.head_dim
+    assert ops["k"] == ops["v"] == layers * 2 * t * d * cfg.n_kv_heads * cfg.head_dim
+    assert ops["up"] == layers * 2 * t * d * cfg.d_ff * cfg.experts_per_token
+
+
+@given(configs())
+def test_active_parameters_leave_out_the_idle_experts(cfg: TransformerConfig) -> None:
+    counts = param_counts(cfg)
+    experts = cfg.n_layers * sum(counts.per_layer[c] for c in EXPERT_COMPONENTS)
+    assert counts.expert_params == experts
+    idle = experts * (cfg.n_experts - cfg.experts_per_token) // cfg.n_experts
+    assert counts.active == counts.total - idle
+    assert counts.active <= counts.total
 
 
 json_values = (st.integers(1, 64) | st.integers(-5, 0) | st.none() | st.booleans()
