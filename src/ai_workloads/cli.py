@@ -33,8 +33,10 @@ from .analysis.params import param_counts
 from .analysis.roofline import critical_batch, decode_step, ridge_point
 from .catalog import model_entry, resolve_accelerator, resolve_model
 from .core.config import TransformerConfig
-from .core.dtypes import BITS, STORAGE_DTYPES, compute_dtype
+from .core.dtypes import COMPUTE_DTYPES
 from .core.errors import WorkloadError
+from .core.formats import KV_FORMATS, WEIGHT_FORMATS, weight_format
+from .core.quantization import AS_STORED, kv_format, weight_scheme
 from .present.tables import Table, bytes_cell, hardware_table, models_table, params_table
 
 PROG = "ai-workloads"
@@ -60,10 +62,54 @@ def _positive(text: str) -> int:
 
 
 def _dtype(text: str) -> str:
-    if text not in BITS:
-        raise argparse.ArgumentTypeError(
-            f"unknown dtype {text!r}; choose one of {', '.join(STORAGE_DTYPES)}")
+    if text == AS_STORED:
+        return text
+    try:
+        weight_format(text)
+    except WorkloadError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
     return text
+
+
+def _kv_dtype(text: str) -> str:
+    if text not in (*KV_FORMATS, AS_STORED):
+        raise argparse.ArgumentTypeError(
+            f"unknown KV-cache format {text!r}; choose one of {', '.join(KV_FORMATS)}")
+    return text
+
+
+def _compute_dtype(text: str) -> str:
+    if text not in COMPUTE_DTYPES:
+        raise argparse.ArgumentTypeError(
+            f"unknown compute format {text!r}; choose one of {', '.join(COMPUTE_DTYPES)}")
+    return text
+
+
+WEIGHTS_HELP = ("weights: a format (" + ", ".join(WEIGHT_FORMATS) + "; int4-gN, int8-gN, "
+                "fp8-bN for other groups and blocks) or 'checkpoint' (default: the config's "
+                "quantization_config if it has one, else bf16)")
+KV_HELP = (f"KV cache: {', '.join(KV_FORMATS)} (default: the weights' unquantized format, "
+           "bf16 for quantized weights)")
+
+
+def _formats(cfg: TransformerConfig,
+             args: argparse.Namespace) -> tuple[str, str, tuple[str, ...]]:
+    """The weights' format, the KV cache's, and a note on quantized weights."""
+    dtype = args.dtype or (AS_STORED if cfg.quantization is not None else "bf16")
+    scheme = weight_scheme(cfg, dtype)
+    note: tuple[str, ...]
+    if dtype == AS_STORED:
+        note = (f"weights: as the checkpoint stores them ({scheme.label})",)
+    elif scheme.quantized:
+        note = (f"weights: {scheme.label}; norms, embeddings, LM head and routers in "
+                f"{scheme.base}",)
+    else:
+        note = ()
+    return dtype, kv_format(cfg, args.kv_dtype, dtype), note
+
+
+def _shown(dtype: str) -> str:
+    return "as stored" if dtype == AS_STORED else dtype
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("models", "list the catalog's models")
     hw = command("hardware", "list the catalog's accelerators")
-    hw.add_argument("--dtype", type=_dtype, default="bf16", help="peak to show (default bf16)")
+    hw.add_argument("--dtype", type=_compute_dtype, default="bf16",
+                    help="compute format whose peak to show (default bf16)")
 
     p = command("params", "count parameters: total, active, by component")
     p.add_argument("model", metavar="MODEL")
@@ -106,8 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("model", metavar="MODEL")
     m.add_argument("--context", type=_positive, required=True, metavar="S")
     m.add_argument("--batch", type=_positive, default=1, metavar="B")
-    m.add_argument("--dtype", type=_dtype, default="bf16", help="weights (default bf16)")
-    m.add_argument("--kv-dtype", type=_dtype, default=None, help="KV cache (default: --dtype)")
+    m.add_argument("--dtype", type=_dtype, default=None, help=WEIGHTS_HELP)
+    m.add_argument("--kv-dtype", type=_kv_dtype, default=None, help=KV_HELP)
     m.add_argument("--hardware", metavar="HW", help="also: devices needed and largest batch")
 
     r = command("roofline", "decode-step time bound and tokens/s against batch")
@@ -115,8 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--hardware", metavar="HW", required=True)
     r.add_argument("--context", type=_positive, default=2048, metavar="S", help="(2048)")
     r.add_argument("--batch", type=_positive, nargs="+", default=[1, 8, 32, 128], metavar="B")
-    r.add_argument("--dtype", type=_dtype, default="bf16", help="weights (default bf16)")
-    r.add_argument("--kv-dtype", type=_dtype, default=None, help="KV cache (default: --dtype)")
+    r.add_argument("--dtype", type=_dtype, default=None, help=WEIGHTS_HELP)
+    r.add_argument("--kv-dtype", type=_kv_dtype, default=None, help=KV_HELP)
+    r.add_argument("--compute-dtype", type=_compute_dtype, default=None,
+                   help="compute format whose peak bounds the step (default: by the weights' "
+                        "format and the chip's peaks, see the Notation page)")
     r.add_argument("--devices", type=_positive, default=1, metavar="N",
                    help="devices sharing the model (ideal tensor parallelism)")
 
@@ -190,10 +240,11 @@ def _cmd_flops(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 def _cmd_memory(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     cfg = resolve_model(args.model)
-    kv_dtype = args.kv_dtype or args.dtype
-    mem = serving_memory(cfg, args.context, args.batch, args.dtype, kv_dtype)
+    dtype, kv_dtype, note = _formats(cfg, args)
+    mem = serving_memory(cfg, args.context, args.batch, dtype, kv_dtype)
     data: dict[str, Any] = {"model": cfg.name, "context": args.context, "batch": args.batch,
-                            "dtype": args.dtype, "kv_dtype": kv_dtype, "weights": mem.weights,
+                            "dtype": dtype, "weights_format": weight_scheme(cfg, dtype).label,
+                            "kv_dtype": kv_dtype, "weights": mem.weights,
                             "kv_cache": mem.kv_cache, "activations": mem.activations,
                             "total": mem.total}
     rows = [("weights", bytes_cell(mem.weights)), ("KV cache", bytes_cell(mem.kv_cache)),
@@ -203,29 +254,29 @@ def _cmd_memory(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         chip = resolve_accelerator(args.hardware)
         data["hardware"] = chip.name
         data["devices_needed"] = devices_needed(cfg, chip, args.context, args.batch,
-                                                args.dtype, kv_dtype)
-        data["max_batch_one_device"] = max_batch(cfg, chip, args.context, 1, args.dtype,
-                                                 kv_dtype)
+                                                dtype, kv_dtype)
+        data["max_batch_one_device"] = max_batch(cfg, chip, args.context, 1, dtype, kv_dtype)
         rows += [(f"{chip.name} devices needed", str(data["devices_needed"])),
                  (f"largest batch on one {chip.name}", str(data["max_batch_one_device"]))]
     title = (f"{cfg.name}: serving memory at context {args.context:,}, batch {args.batch} "
-             f"(weights {args.dtype}, KV {kv_dtype})")
-    return data, Table(title, ("part", "bytes"), tuple(rows), ("l", "r")).to_text()
+             f"(weights {_shown(dtype)}, KV {kv_dtype})")
+    return data, Table(title, ("part", "bytes"), tuple(rows), ("l", "r"), note).to_text()
 
 
 def _cmd_roofline(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     cfg = resolve_model(args.model)
     chip = resolve_accelerator(args.hardware)
-    kv_dtype = args.kv_dtype or args.dtype
-    steps = [decode_step(cfg, chip, args.context, b, args.dtype, kv_dtype,
+    dtype, kv_dtype, note = _formats(cfg, args)
+    compute = args.compute_dtype or weight_scheme(cfg, dtype).compute_dtype(chip.peak_flops)
+    steps = [decode_step(cfg, chip, args.context, b, dtype, kv_dtype, compute,
                          n_devices=args.devices) for b in args.batch]
-    compute = compute_dtype(args.dtype)
-    fit = max_batch(cfg, chip, args.context, args.devices, args.dtype, kv_dtype)
+    fit = max_batch(cfg, chip, args.context, args.devices, dtype, kv_dtype)
     data: dict[str, Any] = {
         "model": cfg.name, "hardware": chip.name, "context": args.context,
-        "devices": args.devices, "dtype": args.dtype, "kv_dtype": kv_dtype,
-        "ridge_point": ridge_point(chip, compute),
-        "critical_batch": critical_batch(cfg, chip, args.context, args.dtype, kv_dtype),
+        "devices": args.devices, "dtype": dtype,
+        "weights_format": weight_scheme(cfg, dtype).label, "kv_dtype": kv_dtype,
+        "compute_dtype": compute, "ridge_point": ridge_point(chip, compute),
+        "critical_batch": critical_batch(cfg, chip, args.context, dtype, kv_dtype, compute),
         "max_batch": fit,
         "steps": [{"batch": s.batch, "flops": s.flops, "bytes": s.bytes, "time_s": s.time,
                    "bound": s.bound, "intensity": s.intensity, "tokens_per_s": s.tokens_per_s,
@@ -236,9 +287,9 @@ def _cmd_roofline(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
                   f"{s.tokens_per_s_per_sequence:,.1f}", f"{s.tokens_per_s:,.0f}",
                   "yes" if s.batch <= fit else "no") for s in steps)
     notes = (f"ridge point {data['ridge_point']:,.0f} FLOP/byte; compute-bound from batch "
-             f"{data['critical_batch'] or 'never'}; largest batch that fits: {fit}",)
+             f"{data['critical_batch'] or 'never'}; largest batch that fits: {fit}", *note)
     title = (f"{cfg.name} on {args.devices}× {chip.name}: decode at context {args.context:,} "
-             f"(weights {args.dtype}, KV {kv_dtype})")
+             f"(weights {_shown(dtype)}, KV {kv_dtype}, compute {compute})")
     table = Table(title, ("batch", "FLOP/byte", "ms/step", "bound", "tok/s/seq", "tok/s",
                           "fits"), rows, ("r", "r", "r", "l", "r", "r", "l"), notes)
     return data, table.to_text()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
 from ai_workloads.analysis.memory import (
     devices_needed,
+    expert_weight_bytes,
     fits,
     kv_cache_bytes,
+    kv_scale_bytes,
     max_batch,
     serving_memory,
     weight_bytes,
@@ -20,6 +23,7 @@ from ai_workloads.analysis.roofline import (
 )
 from ai_workloads.analysis.sweep import decode_grid
 from ai_workloads.catalog import get_accelerator, get_model
+from ai_workloads.core.errors import WorkloadError
 
 
 def test_kv_cache_llama2_70b_gqa() -> None:
@@ -32,16 +36,84 @@ def test_kv_cache_notes_value_with_k_equal_n() -> None:
     assert f"{kv_cache_bytes(mha, 32768, 1, 'fp16') / 1e9:.1f}" == "85.9"
 
 
-@pytest.mark.parametrize(("dtype", "bits"), [("fp32", 32), ("bf16", 16), ("fp8", 8),
-                                              ("int8", 8), ("int4", 4)])
-def test_weight_bytes_by_dtype(dtype: str, bits: int) -> None:
+@pytest.mark.parametrize(("dtype", "bits"), [("fp32", 32), ("tf32", 32), ("bf16", 16),
+                                              ("fp16", 16)])
+def test_plain_weight_bytes_are_params_times_width(dtype: str, bits: int) -> None:
     assert weight_bytes(get_model("llama-2-7b"), dtype) == 6_738_415_616 * bits // 8
+
+
+# Llama 2 7B by tensor kind: 32 layers of 4 attention matrices [4096, 4096] and 3 MLP
+# matrices (gate and up [11008, 4096], down [4096, 11008]); embedding and LM head
+# [32000, 4096] each; 65 RMSNorm vectors of 4096. Quantized formats store the 7·32 block
+# matrices in their format and the rest in bf16, as AWQ, GPTQ and fp8 checkpoints do.
+L7, D7, F7, V7 = 32, 4096, 11008, 32000
+MATRICES_7B = [(D7, D7)] * 4 + [(F7, D7), (F7, D7), (D7, F7)]     # (out, in)
+LINEAR_7B = L7 * sum(o * i for o, i in MATRICES_7B)                 # 6,476,005,376 values
+BF16_REST_7B = 2 * (2 * V7 * D7 + 65 * D7)
+
+
+def test_linear_values_of_llama_2_7b() -> None:
+    assert LINEAR_7B + 2 * V7 * D7 + 65 * D7 == 6_738_415_616
+
+
+@pytest.mark.parametrize(("dtype", "per_matrix"), [
+    ("fp8", lambda o, i: o * i + 4),                                   # fp32 tensor scale
+    ("int8", lambda o, i: o * i + 2 * o),                              # fp16 scale per row
+    # int4: half a byte a value, an fp16 scale and a 4-bit zero per 128 inputs of a row
+    ("int4", lambda o, i: o * i // 2 + o * (i // 128) * 2 + o * (i // 128) // 2),
+    ("int4-g64", lambda o, i: o * i // 2 + o * (i // 64) * 2 + o * (i // 64) // 2),
+    ("mxfp4", lambda o, i: o * i // 2 + o * (i // 32)),                # E8M0 per 32
+    ("nvfp4", lambda o, i: o * i // 2 + o * (i // 16) + 4),            # E4M3 per 16 + fp32
+    ("mxfp8", lambda o, i: o * i + o * (i // 32)),
+])
+def test_quantized_weight_bytes_of_llama_2_7b(dtype: str, per_matrix: Any) -> None:
+    expected = L7 * sum(per_matrix(o, i) for o, i in MATRICES_7B) + BF16_REST_7B
+    assert weight_bytes(get_model("llama-2-7b"), dtype) == expected
+
+
+def test_int4_weights_by_hand() -> None:
+    # 6,476,005,376 values at half a byte, 2.5 bytes of scale and zero per 128 of them, and
+    # 262,676,480 values in bf16: 3,238,002,688 + 126,484,480 + 524,820,480.
+    assert weight_bytes(get_model("llama-2-7b"), "int4") == 3_889_307_648
+
+
+def test_expert_bytes_and_moe_reads_in_quantized_formats() -> None:
+    cfg = get_model("mixtral-8x7b")
+    # 32 layers · 8 experts · (2 · [14336, 4096] + [4096, 14336])
+    values = 32 * 8 * 3 * 14336 * 4096
+    per_expert_mxfp4 = 2 * (14336 * 4096 // 2 + 14336 * 128) + (4096 * 14336 // 2 + 4096 * 448)
+    assert expert_weight_bytes(cfg, "bf16") == 2 * values
+    assert expert_weight_bytes(cfg, "mxfp4") == 32 * 8 * per_expert_mxfp4
+    assert expert_weight_bytes(get_model("llama-2-7b"), "int4") == 0
+    # batch 1 reads 2 of 8 experts: everything but 6/8 of the experts
+    total = weight_bytes(cfg, "mxfp4")
+    assert moe_weight_bytes_read(cfg, 1, "mxfp4") == pytest.approx(
+        total - 0.75 * expert_weight_bytes(cfg, "mxfp4"), rel=1e-15)
 
 
 def test_kv_dtype_and_batch_scale_linearly() -> None:
     cfg = get_model("llama-3-8b")
-    assert kv_cache_bytes(cfg, 1000, 4, "fp8") * 2 == kv_cache_bytes(cfg, 1000, 4, "bf16")
+    # fp8 stores one byte a value plus one fp32 scale for K and one for V in each of 32 layers
+    assert kv_cache_bytes(cfg, 1000, 4, "fp8") == kv_cache_bytes(cfg, 1000, 4, "bf16") // 2 \
+        + 2 * 32 * 4
+    assert kv_cache_bytes(cfg, 1000, 4, "fp8-e5m2") == kv_cache_bytes(cfg, 1000, 4, "fp8")
+    assert kv_scale_bytes(cfg, "fp8") == 256
+    assert kv_scale_bytes(cfg, "bf16") == 0
     assert kv_cache_bytes(cfg, 1000, 4) == 4 * kv_cache_bytes(cfg, 1000, 1)
+    with pytest.raises(WorkloadError, match="not a KV-cache format"):
+        kv_cache_bytes(cfg, 1000, 1, "int4")
+
+
+def test_kv_cache_and_activations_follow_the_unquantized_format() -> None:
+    # int4 weights: the cache and the activations stay bf16 unless told otherwise
+    cfg = get_model("llama-2-7b")
+    mem = serving_memory(cfg, 4096, dtype="int4")
+    bf16 = serving_memory(cfg, 4096, dtype="bf16")
+    assert (mem.kv_cache, mem.activations) == (bf16.kv_cache, bf16.activations)
+    assert mem.weights == 3_889_307_648
+    fp8_kv = serving_memory(cfg, 4096, dtype="int4", kv_dtype="fp8")
+    assert fp8_kv.kv_cache == 2 * 32 * 4096 * 4096 + 2 * 32 * 4
+    assert serving_memory(cfg, 4096, dtype="fp16").kv_cache == bf16.kv_cache
 
 
 def test_max_batch_by_hand() -> None:

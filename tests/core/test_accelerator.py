@@ -215,8 +215,8 @@ def test_non_positive_numbers(change: dict[str, Any], label: str) -> None:
 
 
 def test_unknown_dtype_in_the_peaks() -> None:
-    message = one_line_error(H100 | {"peak_tflops": {"bf16": 1.0, "fp6": 2.0}})
-    assert message.startswith("chip.json: unknown dtype 'fp6'; choose one of fp32")
+    message = one_line_error(H100 | {"peak_tflops": {"bf16": 1.0, "fp12": 2.0}})
+    assert message.startswith("chip.json: unknown dtype 'fp12'; choose one of fp32")
 
 
 # --------------------------------------------------------------------------- files

@@ -26,7 +26,13 @@ def test_breakdown_table_uses_exact_memory() -> None:
     row = breakdown_table([get_model("llama-2-70b")]).rows[0]
     assert row[1] == row[2] == "68,976,648,192"  # published checkpoint
     assert row[6] == f"{2 * 68_976_648_192 / 1e9:.2f}"
-    assert row[7] == f"{68_976_648_192 / 1e9:.2f}"
+    # INT8 as checkpoints store it: the 80 layers' seven matrices one byte a value plus an
+    # fp16 scale per output row (8192 + 2·1024 + 8192 + 2·28672 + 8192 rows a layer); the
+    # embedding, LM head (2 · 32000 · 8192) and 161 norms of 8192 stay in bf16.
+    rest = 2 * 32000 * 8192 + 161 * 8192
+    linear = 68_976_648_192 - rest
+    scales = 80 * 2 * (8192 + 2 * 1024 + 8192 + 2 * 28672 + 8192)
+    assert row[7] == f"{(linear + scales + 2 * rest) / 1e9:.2f}" == "69.52"
 
 
 def test_tables_have_the_expected_rows() -> None:

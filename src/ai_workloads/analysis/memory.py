@@ -1,6 +1,8 @@
-"""Bytes: weights by dtype, KV cache, activations, and what fits on how many devices.
+"""Bytes: weights by format, KV cache, activations, and what fits on how many devices.
 
-Counts are exact integers (bytes, not GB); convert only for display.
+Counts are exact integers (bytes, not GB); convert only for display. Weights are summed
+tensor by tensor (:func:`ai_workloads.analysis.tensors.stored_bytes`), so the block and
+tensor scales of a quantized format are counted with the shape of each tensor.
 
 >>> from ai_workloads.catalog import get_model
 >>> cfg = get_model("llama-2-70b")
@@ -16,19 +18,38 @@ from dataclasses import dataclass
 
 from ..core.accelerator import Accelerator
 from ..core.config import TransformerConfig
-from ..core.dtypes import check_dtype, nbytes
+from ..core.dtypes import nbytes
 from ..core.errors import WorkloadError, positive_int
-from .params import param_counts
+from ..core.formats import KV_SCALES, SCALE_BITS
+from ..core.quantization import kv_format, weight_scheme
+from .tensors import stored_bytes
 
 
 def weight_bytes(cfg: TransformerConfig, dtype: str = "bf16") -> int:
-    """Bytes to store every parameter in ``dtype`` (4-bit formats: no scales counted).
+    """Exact bytes of every stored tensor in ``dtype``, scales included.
+
+    ``dtype`` is a format of :func:`ai_workloads.core.formats.weight_format` or
+    ``"checkpoint"`` (the config's ``quantization_config``). Plain formats store every
+    tensor alike; quantized ones the blocks' linear weights, with norms, biases,
+    embeddings, LM head and routers in bf16 (:mod:`ai_workloads.core.quantization`).
 
     >>> from ai_workloads.catalog import get_model
-    >>> weight_bytes(get_model("llama-2-7b"), "int4")
-    3369207808
+    >>> weight_bytes(get_model("llama-2-7b"), "fp16")     # 2 bytes · 6,738,415,616
+    13476831232
+    >>> weight_bytes(get_model("llama-2-7b"), "int4")    # int4 + scales + bf16 embeddings
+    3889307648
     """
-    return nbytes(param_counts(cfg).total, dtype)
+    return stored_bytes(cfg, dtype)
+
+
+def expert_weight_bytes(cfg: TransformerConfig, dtype: str = "bf16") -> int:
+    """Exact bytes of the routed experts' weights in ``dtype`` (0 for a dense model).
+
+    >>> from ai_workloads.catalog import get_model
+    >>> expert_weight_bytes(get_model("mixtral-8x7b"))   # 2 · 32 · 8 · 3 · 4096 · 14336
+    90194313216
+    """
+    return stored_bytes(cfg, dtype, role="experts")
 
 
 def kv_elements_per_token(cfg: TransformerConfig) -> int:
@@ -43,18 +64,37 @@ def kv_elements_per_token(cfg: TransformerConfig) -> int:
     return 2 * cfg.n_layers * cfg.kv_dim
 
 
+def kv_scale_bytes(cfg: TransformerConfig, dtype: str = "bf16") -> int:
+    """Bytes of a KV cache's scales: for fp8, one fp32 for each layer's K and one for its V
+    (shared by every sequence); 0 for fp32, bf16 and fp16.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> kv_scale_bytes(get_model("llama-2-70b"), "fp8")   # 2 · 80 layers · 4 bytes
+    640
+    """
+    scale = KV_SCALES.get(kv_format(cfg, dtype, dtype))
+    return 2 * cfg.n_layers * SCALE_BITS[scale] // 8 if scale else 0
+
+
 def kv_cache_bytes(cfg: TransformerConfig, context: int, batch: int = 1,
                    dtype: str = "bf16") -> int:
-    """Bytes of KV cache for ``batch`` sequences of ``context`` tokens (GQA-aware).
+    """Bytes of KV cache for ``batch`` sequences of ``context`` tokens (GQA-aware), its
+    per-layer scales (:func:`kv_scale_bytes`) included.
+
+    ``dtype`` is a KV format (:data:`ai_workloads.core.formats.KV_FORMATS`) or
+    ``"checkpoint"`` (the unquantized format of the checkpoint's weights).
 
     >>> from ai_workloads.catalog import get_model
     >>> cfg = get_model("llama-2-70b")
     >>> kv_cache_bytes(cfg, 32768) * 8 == kv_cache_bytes(cfg.with_mha(), 32768)
     True
+    >>> kv_cache_bytes(cfg, 32768, dtype="fp8")   # 163,840 values a token, 640 bytes of scales
+    5368709760
     """
     positive_int("context", context)
     positive_int("batch", batch)
-    return nbytes(kv_elements_per_token(cfg) * context * batch, dtype)
+    kv = kv_format(cfg, dtype, dtype)
+    return nbytes(kv_elements_per_token(cfg) * context * batch, kv) + kv_scale_bytes(cfg, kv)
 
 
 def activation_bytes(cfg: TransformerConfig, tokens: int, batch: int = 1,
@@ -123,19 +163,21 @@ def serving_memory(cfg: TransformerConfig, context: int, batch: int = 1,
     """Weights, KV cache and peak activations of serving ``batch`` sequences at ``context``.
 
     Activations are those of prefilling one chunk of ``prefill_chunk`` tokens (default: the
-    whole context) of one sequence with FlashAttention, the largest pass a server runs.
+    whole context) of one sequence with FlashAttention, the largest pass a server runs; they
+    are in the weights' unquantized format (bf16 for quantized weights), as is the KV cache
+    unless ``kv_dtype`` says otherwise (:func:`ai_workloads.core.quantization.kv_format`).
 
     >>> from ai_workloads.catalog import get_model
     >>> mem = serving_memory(get_model("llama-2-70b"), context=32768)
     >>> mem.weights, mem.kv_cache
     (137953296384, 10737418240)
     """
-    kv_dtype = check_dtype(kv_dtype or dtype)
+    kv_dtype = kv_format(cfg, kv_dtype, dtype)
     chunk = prefill_chunk or context
     return ServingMemory(
         weights=weight_bytes(cfg, dtype),
         kv_cache=kv_cache_bytes(cfg, context, batch, kv_dtype),
-        activations=activation_bytes(cfg, chunk, 1, dtype),
+        activations=activation_bytes(cfg, chunk, 1, weight_scheme(cfg, dtype).base),
     )
 
 
@@ -176,8 +218,9 @@ def max_batch(cfg: TransformerConfig, hw: Accelerator, context: int, n_devices: 
     (0, 32)
     """
     positive_int("n_devices", n_devices)
-    free = n_devices * hw.capacity_bytes - weight_bytes(cfg, dtype)
+    kv = kv_format(cfg, kv_dtype, dtype)
+    free = n_devices * hw.capacity_bytes - weight_bytes(cfg, dtype) - kv_scale_bytes(cfg, kv)
     if free <= 0:
         return 0
-    per_sequence = kv_cache_bytes(cfg, context, 1, kv_dtype or dtype)
+    per_sequence = kv_cache_bytes(cfg, context, 1, kv) - kv_scale_bytes(cfg, kv)
     return free // per_sequence

@@ -19,12 +19,17 @@ from typing import Literal
 
 from ..core.accelerator import Accelerator, ArrayOrFloat
 from ..core.config import TransformerConfig
-from ..core.dtypes import bytes_per_element, check_dtype, nbytes
-from ..core.dtypes import compute_dtype as compute_format
+from ..core.dtypes import bytes_per_element, nbytes
 from ..core.errors import positive_int
+from ..core.quantization import kv_format, weight_scheme
 from .flops import attention_flops_per_key, decode_flops, dense_flops_per_token, matmul_flops
-from .memory import kv_cache_bytes, kv_elements_per_token, weight_bytes
-from .params import param_counts
+from .memory import (
+    expert_weight_bytes,
+    kv_cache_bytes,
+    kv_elements_per_token,
+    kv_scale_bytes,
+    weight_bytes,
+)
 
 
 def matmul_intensity(m: int, k: int, n: int, dtype: str = "bf16",
@@ -87,14 +92,11 @@ def moe_weight_bytes_read(cfg: TransformerConfig, batch: int, dtype: str = "bf16
     1
     """
     positive_int("batch", batch)
-    counts = param_counts(cfg)
     total = weight_bytes(cfg, dtype)
     if not cfg.is_moe:
         return float(total)
-    per_element = bytes_per_element(dtype)
-    experts = counts.expert_params
     touched = 1.0 - (1.0 - cfg.experts_per_token / cfg.n_experts) ** batch
-    return total - experts * per_element * (1.0 - touched)
+    return total - expert_weight_bytes(cfg, dtype) * (1.0 - touched)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +154,9 @@ def decode_step(cfg: TransformerConfig, hw: Accelerator, context: int, batch: in
 
     Bytes are the weights read once (for MoE, the experts the batch touches) plus each
     sequence's KV cache; FLOPs are :func:`~ai_workloads.analysis.flops.decode_flops`. With
-    ``n_devices`` the work and the bandwidth split evenly (ideal tensor parallelism).
+    ``n_devices`` the work and the bandwidth split evenly (ideal tensor parallelism). The
+    peak is that of ``compute_dtype``, by default the format the weights compute in on this
+    chip (:func:`ai_workloads.core.dtypes.compute_dtype`).
 
     >>> from ai_workloads.catalog import get_model, get_accelerator
     >>> step = decode_step(get_model("llama-2-70b"), get_accelerator("h100-sxm"), 2048,
@@ -160,8 +164,8 @@ def decode_step(cfg: TransformerConfig, hw: Accelerator, context: int, batch: in
     >>> step.bound, round(step.tokens_per_s, 1)
     ('memory', 48.3)
     """
-    kv_dtype = check_dtype(kv_dtype or dtype)
-    compute_dtype = compute_dtype or compute_format(dtype)
+    kv_dtype = kv_format(cfg, kv_dtype, dtype)
+    compute_dtype = compute_dtype or weight_scheme(cfg, dtype).compute_dtype(hw.peak_flops)
     positive_int("n_devices", n_devices)
     flops = decode_flops(cfg, context, batch)
     moved = moe_weight_bytes_read(cfg, batch, dtype) + kv_cache_bytes(cfg, context, batch,
@@ -190,10 +194,11 @@ def critical_batch(cfg: TransformerConfig, hw: Accelerator, context: int,
     >>> critical_batch(get_model("llama-2-7b"), get_accelerator("h100-sxm"), 32768) is None
     True
     """
-    kv_dtype = check_dtype(kv_dtype or dtype)
-    compute_dtype = compute_dtype or compute_format(dtype)
+    kv_dtype = kv_format(cfg, kv_dtype, dtype)
+    compute_dtype = compute_dtype or weight_scheme(cfg, dtype).compute_dtype(hw.peak_flops)
     per_seq_time = decode_flops(cfg, context) / hw.peak(compute_dtype)
-    per_seq_bytes_time = kv_cache_bytes(cfg, context, 1, kv_dtype) / hw.bandwidth
+    scales = kv_scale_bytes(cfg, kv_dtype)  # once per cache, not per sequence
+    per_seq_bytes_time = (kv_cache_bytes(cfg, context, 1, kv_dtype) - scales) / hw.bandwidth
     if per_seq_time <= per_seq_bytes_time:
         return None
     if cfg.is_moe:
@@ -207,7 +212,7 @@ def critical_batch(cfg: TransformerConfig, hw: Accelerator, context: int,
             step = decode_step(cfg, hw, context, mid, dtype, kv_dtype, compute_dtype)
             low, high = (low, mid) if step.bound == "compute" else (mid, high)
         return high
-    weights_time = weight_bytes(cfg, dtype) / hw.bandwidth
+    weights_time = (weight_bytes(cfg, dtype) + scales) / hw.bandwidth
     return max(1, math.ceil(weights_time / (per_seq_time - per_seq_bytes_time)))
 
 
@@ -215,18 +220,19 @@ def decode_coefficients(cfg: TransformerConfig, dtype: str = "bf16",
                         kv_dtype: str | None = None) -> dict[str, int]:
     """The exact integers a decode step is linear in, for vectorized sweeps.
 
-    ``flops(S, B) = B·(dense + S·per_key)``; ``bytes(S, B) = weights + B·S·kv_per_token``
-    (dense models).
+    ``flops(S, B) = B·(dense + S·per_key)``; ``bytes(S, B) = weights + kv_scales +
+    B·S·kv_per_token`` (dense models; ``kv_scales`` is 0 unless the cache is fp8).
 
     >>> from ai_workloads.catalog import get_model
     >>> c = decode_coefficients(get_model("llama-2-7b"))
     >>> c["per_key"], c["kv_per_token"]
     (524288, 524288)
     """
-    kv_dtype = check_dtype(kv_dtype or dtype)
+    kv_dtype = kv_format(cfg, kv_dtype, dtype)
     return {
         "dense": dense_flops_per_token(cfg),
         "per_key": attention_flops_per_key(cfg),
         "weights": weight_bytes(cfg, dtype),
         "kv_per_token": nbytes(kv_elements_per_token(cfg), kv_dtype),  # 2·L·K·H is even
+        "kv_scales": kv_scale_bytes(cfg, kv_dtype),
     }

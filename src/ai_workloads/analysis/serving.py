@@ -21,10 +21,11 @@ import numpy.typing as npt
 
 from ..core.accelerator import Accelerator
 from ..core.config import TransformerConfig
-from ..core.dtypes import check_dtype, compute_dtype, nbytes
+from ..core.dtypes import check_dtype, nbytes
 from ..core.errors import WorkloadError, positive_int
+from ..core.quantization import kv_format, weight_scheme
 from .flops import decode_flops, matmul_flops, prefill_flops
-from .memory import kv_cache_bytes, max_batch, weight_bytes
+from .memory import kv_cache_bytes, kv_scale_bytes, max_batch, weight_bytes
 from .params import param_counts
 from .roofline import attainable_flops, critical_batch, decode_coefficients, ridge_point
 from .sweep import decode_grid
@@ -120,7 +121,8 @@ def prefill_intensity(cfg: TransformerConfig, tokens: int, dtype: str = "bf16") 
     True
     """
     positive_int("tokens", tokens)
-    moved = weight_bytes(cfg, dtype) + kv_cache_bytes(cfg, tokens, 1, dtype)
+    moved = weight_bytes(cfg, dtype) + kv_cache_bytes(cfg, tokens, 1,
+                                                      kv_format(cfg, None, dtype))
     return prefill_flops(cfg, tokens) / moved
 
 
@@ -273,13 +275,13 @@ def throughput_curve(cfg: TransformerConfig, hw: Accelerator, context: int,
     if cfg.is_moe:
         raise WorkloadError(f"{cfg.name} is a mixture of experts; throughput_curve models "
                             "dense decoders only (use sweep.decode_grid for MoE)")
-    kv_dtype = check_dtype(kv_dtype or dtype)
+    kv_dtype = kv_format(cfg, kv_dtype, dtype)
     grid = decode_grid([cfg], [hw], [context], batches, dtype=dtype, kv_dtype=kv_dtype,
                        n_devices=n_devices)
     batch_ints = np.asarray(batches, dtype=np.int64)
-    per_sequence_kv = kv_cache_bytes(cfg, context, 1, kv_dtype)
+    per_sequence_kv = kv_cache_bytes(cfg, context, 1, kv_dtype) - kv_scale_bytes(cfg, kv_dtype)
     per_sequence_flops = decode_flops(cfg, context)
-    compute = compute_dtype(dtype)
+    compute = weight_scheme(cfg, dtype).compute_dtype(hw.peak_flops)
     return ThroughputCurve(
         model=cfg.name, hardware=hw.name, n_devices=n_devices, context=context,
         batches=batch_ints, tokens_per_s=grid.tokens_per_s[0, 0, 0].copy(),
@@ -310,7 +312,8 @@ def longest_compute_bound_context(cfg: TransformerConfig, hw: Accelerator,
     if cfg.is_moe:
         raise WorkloadError(f"{cfg.name} is a mixture of experts; this solves dense models only")
     c = decode_coefficients(cfg, dtype)
-    peak, bandwidth = hw.peak(compute_dtype(dtype)), hw.bandwidth
+    peak = hw.peak(weight_scheme(cfg, dtype).compute_dtype(hw.peak_flops))
+    bandwidth = hw.bandwidth
     # (dense + S·per_key)/peak > S·kv/bandwidth  <=>  S·(kv·peak/bandwidth − per_key) < dense
     slope = c["kv_per_token"] * peak / bandwidth - c["per_key"]
     if slope <= 0:

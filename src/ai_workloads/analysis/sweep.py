@@ -24,10 +24,9 @@ import numpy.typing as npt
 
 from ..core.accelerator import Accelerator
 from ..core.config import TransformerConfig
-from ..core.dtypes import bytes_per_element, check_dtype
-from ..core.dtypes import compute_dtype as compute_format
 from ..core.errors import WorkloadError
-from .params import param_counts
+from ..core.quantization import weight_scheme
+from .memory import expert_weight_bytes
 from .roofline import decode_coefficients
 
 Array = npt.NDArray[np.float64]
@@ -93,8 +92,6 @@ def decode_grid(models: Sequence[TransformerConfig], hardware: Sequence[Accelera
     """
     if not models or not hardware:
         raise WorkloadError("give at least one model and one accelerator")
-    kv_dtype = check_dtype(kv_dtype or dtype)
-    compute_dtype = compute_dtype or compute_format(dtype)
     s = _positive_ints("contexts", contexts)[None, None, :, None]
     b = _positive_ints("batches", batches)[None, None, None, :]
 
@@ -103,21 +100,20 @@ def decode_grid(models: Sequence[TransformerConfig], hardware: Sequence[Accelera
     def column(key: str) -> Array:
         return np.array([float(c[key]) for c in coeffs])[:, None, None, None]
 
-    dense, per_key, weights, kv_tok = (column(k) for k in ("dense", "per_key", "weights",
-                                                            "kv_per_token"))
-    per_element = bytes_per_element(dtype)
-    expert_bytes = np.array([
-        param_counts(cfg).expert_params * per_element if cfg.is_moe else 0.0
-        for cfg in models])[:, None, None, None]
+    dense, per_key, weights, kv_tok, kv_scales = (
+        column(k) for k in ("dense", "per_key", "weights", "kv_per_token", "kv_scales"))
+    expert_bytes = np.array([float(expert_weight_bytes(cfg, dtype))
+                             for cfg in models])[:, None, None, None]
     untouched = np.array([1.0 - cfg.experts_per_token / cfg.n_experts
                           for cfg in models])[:, None, None, None]
 
     bw = np.array([chip.bandwidth for chip in hardware])[None, :, None, None] * n_devices
-    peak = np.array([chip.peak(compute_dtype) for chip in hardware])[None, :, None, None]
+    peak = np.array([[chip.peak(compute_dtype or weight_scheme(cfg, dtype).compute_dtype(
+        chip.peak_flops)) for chip in hardware] for cfg in models])[:, :, None, None]
     capacity = np.array([float(chip.capacity_bytes) for chip in hardware])[None, :, None, None]
 
     flops = b * (dense + s * per_key)
-    kv = b * s * kv_tok
+    kv = b * s * kv_tok + kv_scales
     read = weights - expert_bytes * untouched**b + kv
     shape = (len(models), len(hardware), s.size, b.size)
     return DecodeGrid(

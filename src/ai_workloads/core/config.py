@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import WorkloadError
+from .quantization import WeightScheme, read_quantization
 
 #: ``model_type`` values that :func:`from_hf_dict` understands.
 SUPPORTED_FAMILIES: tuple[str, ...] = (
@@ -75,6 +76,8 @@ class TransformerConfig:
     embedding_scale: float = 1.0  # Gemma multiplies embeddings by sqrt(D)
     rope_theta: float = 10_000.0
     norm_eps: float = 1e-5
+    #: How the checkpoint stores its weights (its ``quantization_config``); ``None``: unquantized.
+    quantization: WeightScheme | None = None
 
     def __post_init__(self) -> None:
         for field in ("d_model", "n_layers", "n_heads", "n_kv_heads", "head_dim", "d_ff",
@@ -239,12 +242,13 @@ def from_hf_dict(raw: Mapping[str, Any], name: str = "", where: str = "") -> Tra
     name = name or str(raw.get("_name_or_path") or family)
     r = _Reader(raw, where)
     defaults = _family_defaults(family)
+    quantization = read_quantization(raw, where)
 
     if family == "gpt2":
         d = r.int("n_embd")
         n = r.int("n_head")
         act = r.str("activation_function", default="gelu_new")
-        return _build(name, family, where,
+        return _build(name, family, where, quantization=quantization,
                       d_model=d, n_layers=r.int("n_layer"), n_heads=n, n_kv_heads=n,
                       head_dim=_split_heads(d, n, where), d_ff=r.int("n_inner", default=4 * d),
                       vocab_size=r.int("vocab_size"), max_position=r.int("n_positions"),
@@ -255,7 +259,7 @@ def from_hf_dict(raw: Mapping[str, Any], name: str = "", where: str = "") -> Tra
     if family == "bert":
         d = r.int("hidden_size")
         n = r.int("num_attention_heads")
-        return _build(name, family, where,
+        return _build(name, family, where, quantization=quantization,
                       d_model=d, n_layers=r.int("num_hidden_layers"), n_heads=n, n_kv_heads=n,
                       head_dim=_split_heads(d, n, where), d_ff=r.int("intermediate_size"),
                       vocab_size=r.int("vocab_size"),
@@ -278,7 +282,7 @@ def from_hf_dict(raw: Mapping[str, Any], name: str = "", where: str = "") -> Tra
         moe = {"n_experts": r.int("num_local_experts"),
                "experts_per_token": r.int("num_experts_per_tok")}
     act = r.str("hidden_activation", "hidden_act", default="silu")
-    return _build(name, family, where,
+    return _build(name, family, where, quantization=quantization,
                   d_model=d, n_layers=r.int("num_hidden_layers"), n_heads=n,
                   n_kv_heads=r.int("num_key_value_heads", default=n), head_dim=head_dim,
                   d_ff=r.int("intermediate_size"), vocab_size=r.int("vocab_size"),

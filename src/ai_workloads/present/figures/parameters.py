@@ -306,11 +306,13 @@ def shape_summary_table(cfgs: Sequence[TransformerConfig]) -> Table:
 
 
 def breakdown_table(cfgs: Sequence[TransformerConfig]) -> Table:
-    """Per model: computed and published totals, shares by group, FP16 and INT8 weights.
+    """Per model: computed and published totals, shares by group, FP16 and INT8 weights
+    (INT8 with its scales, norms and embeddings in bf16, by
+    :func:`~ai_workloads.analysis.memory.weight_bytes`).
 
     >>> from ai_workloads.catalog import get_model
     >>> breakdown_table([get_model("llama-2-7b")]).rows[0]
-    ('Llama 2 7B', '6,738,415,616', '6,738,415,616', '31.9%', '64.2%', '3.9%', '13.48', '6.74')
+    ('Llama 2 7B', '6,738,415,616', '6,738,415,616', '31.9%', '64.2%', '3.9%', '13.48', '7.00')
     """
     rows = []
     for cfg in cfgs:

@@ -1,0 +1,161 @@
+"""The tensors a checkpoint stores: names, roles and shapes, and their bytes in a format.
+
+Built from the weights of :mod:`ai_workloads.analysis.shapes`, one entry per stored tensor,
+shaped as PyTorch stores it (a linear weight ``[out, in]``; each MoE expert its own
+matrices). Llama-style families carry their Hugging Face module names, so that a
+checkpoint's ``modules_to_not_convert`` or ``ignore`` patterns can name them; Phi-3 fuses
+q/k/v and gate/up into one tensor each, as its checkpoints do. Other families get plain
+names (``layers.0.q``).
+
+>>> from ai_workloads.catalog import get_model
+>>> t = checkpoint_tensors(get_model("llama-2-7b"))
+>>> [(x.name, x.role, x.shape) for x in t[1:3]]
+[('model.layers.0.input_layernorm.weight', 'norm', (4096,)),
+ ('model.layers.0.self_attn.q_proj.weight', 'attention', (4096, 4096))]
+>>> stored_bytes(get_model("llama-2-7b"), "bf16") == 2 * 6_738_415_616
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from ..core.config import TransformerConfig
+from ..core.quantization import NAMED_FAMILIES, WeightScheme, weight_scheme
+from .shapes import Weight, layer_weights, model_weights
+
+#: Role of each component of :func:`ai_workloads.analysis.params.layer_params` and
+#: :func:`~ai_workloads.analysis.params.model_params`.
+ROLE_OF: dict[str, str] = {
+    "q": "attention", "k": "attention", "v": "attention", "o": "attention",
+    "gate": "mlp", "up": "mlp", "down": "mlp", "router": "router",
+    "attn_norm": "norm", "mlp_norm": "norm", "final_norm": "norm", "embedding_norm": "norm",
+    "embedding": "embedding", "positions": "embedding", "token_types": "embedding",
+    "lm_head": "lm_head", "pooler": "pooler",
+}
+
+#: Hugging Face module names of the Llama-style families (``{i}`` a layer, ``{e}`` an expert).
+HF_NAMES: dict[str, str] = {
+    "attn_norm": "model.layers.{i}.input_layernorm",
+    "q": "model.layers.{i}.self_attn.q_proj", "k": "model.layers.{i}.self_attn.k_proj",
+    "v": "model.layers.{i}.self_attn.v_proj", "o": "model.layers.{i}.self_attn.o_proj",
+    "mlp_norm": "model.layers.{i}.post_attention_layernorm",
+    "gate": "model.layers.{i}.mlp.gate_proj", "up": "model.layers.{i}.mlp.up_proj",
+    "down": "model.layers.{i}.mlp.down_proj",
+    "router": "model.layers.{i}.block_sparse_moe.gate",
+    "expert.gate": "model.layers.{i}.block_sparse_moe.experts.{e}.w1",
+    "expert.up": "model.layers.{i}.block_sparse_moe.experts.{e}.w3",
+    "expert.down": "model.layers.{i}.block_sparse_moe.experts.{e}.w2",
+    "embedding": "model.embed_tokens", "final_norm": "model.norm", "lm_head": "lm_head",
+}
+
+#: Components stored as one fused tensor, by family: (fused name, parts in order).
+FUSED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "phi3": (("model.layers.{i}.self_attn.qkv_proj", ("q", "k", "v")),
+             ("model.layers.{i}.mlp.gate_up_proj", ("gate", "up"))),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTensor:
+    """One tensor of a checkpoint: ``module.param``, what it is for, and its shape.
+
+    >>> StoredTensor("lm_head", "weight", "lm_head", (32000, 4096)).name
+    'lm_head.weight'
+    """
+
+    module: str
+    param: str
+    role: str
+    shape: tuple[int, ...]
+
+    @property
+    def name(self) -> str:
+        """The tensor's key in the checkpoint, ``module.param``."""
+        return f"{self.module}.{self.param}"
+
+
+def _module(cfg: TransformerConfig, component: str, layer: int | None = None,
+            expert: int | None = None) -> str:
+    if cfg.family in NAMED_FAMILIES:
+        key = f"expert.{component}" if expert is not None else component
+        return HF_NAMES[key].format(i=layer, e=expert)
+    where = "" if layer is None else f"layers.{layer}."
+    return f"{where}{component}" + ("" if expert is None else f".experts.{expert}")
+
+
+def _stored(cfg: TransformerConfig, w: Weight, layer: int | None) -> list[StoredTensor]:
+    param = "bias" if w.name.startswith(("b_", "β_")) else "weight"
+    role = ROLE_OF[w.component]
+    experts = len(w.dims) > 1 and w.dims[0] == "E"
+    shape = w.shape[1:] if experts else w.shape
+    if len(shape) == 2 and role != "embedding":
+        shape = shape[::-1]  # shapes.py writes [inputs, outputs]; nn.Linear stores [out, in]
+    if not experts:
+        return [StoredTensor(_module(cfg, w.component, layer), param, role, shape)]
+    return [StoredTensor(_module(cfg, w.component, layer, e), param, "experts", shape)
+            for e in range(w.shape[0])]
+
+
+def _fuse(cfg: TransformerConfig, tensors: list[StoredTensor], layer: int) -> list[StoredTensor]:
+    for fused, parts in FUSED.get(cfg.family, ()):
+        names = {_module(cfg, p, layer) for p in parts}
+        group = [t for t in tensors if t.module in names]
+        if not group:
+            continue
+        first = tensors.index(group[0])
+        merged = [StoredTensor(fused.format(i=layer), param, group[0].role,
+                               (sum(t.shape[0] for t in same), *same[0].shape[1:]))
+                  for param in dict.fromkeys(t.param for t in group)
+                  for same in [[t for t in group if t.param == param]]]
+        tensors = [t for t in tensors if t not in group]
+        tensors[first:first] = merged
+    return tensors
+
+
+@functools.lru_cache(maxsize=64)
+def checkpoint_tensors(cfg: TransformerConfig) -> tuple[StoredTensor, ...]:
+    """Every tensor a checkpoint of ``cfg`` stores, in layer order, as PyTorch shapes them.
+
+    The shapes multiply out to :func:`ai_workloads.analysis.params.param_counts` exactly.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> t = checkpoint_tensors(get_model("mixtral-8x7b"))
+    >>> [(x.module, x.shape) for x in t if x.module.endswith("layers.0.block_sparse_moe."
+    ...                                                      "experts.7.w2")]
+    [('model.layers.0.block_sparse_moe.experts.7.w2', (4096, 14336))]
+    """
+    outside = [t for w in model_weights(cfg) for t in _stored(cfg, w, None)]
+    out = [t for t in outside if t.role == "embedding"]
+    for layer in range(cfg.n_layers):
+        out += _fuse(cfg, [t for w in layer_weights(cfg) for t in _stored(cfg, w, layer)],
+                     layer)
+    return (*out, *(t for t in outside if t.role != "embedding"))
+
+
+def tensor_bytes(scheme: WeightScheme, tensor: StoredTensor) -> int:
+    """Exact bytes of one stored tensor under ``scheme``, its scales included.
+
+    >>> from ai_workloads.core.quantization import scheme_for
+    >>> q = StoredTensor("model.layers.0.self_attn.q_proj", "weight", "attention", (4096, 4096))
+    >>> tensor_bytes(scheme_for("fp8"), q)   # 4096² fp8 values and one fp32 scale
+    16777220
+    """
+    return scheme.format_of(tensor.module, tensor.role, tensor.param).tensor_bytes(tensor.shape)
+
+
+@functools.lru_cache(maxsize=256)
+def stored_bytes(cfg: TransformerConfig, dtype: str = "bf16", role: str | None = None) -> int:
+    """Exact bytes of every tensor of ``cfg`` (of ``role`` only, when given) in ``dtype``.
+
+    ``dtype`` is a weight format (:func:`ai_workloads.core.formats.weight_format`) or
+    ``"checkpoint"`` for the config's own ``quantization_config``.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> stored_bytes(get_model("mixtral-8x7b"), "bf16", role="experts")   # 2·32·8·3·4096·14336
+    90194313216
+    """
+    scheme = weight_scheme(cfg, dtype)
+    return sum(tensor_bytes(scheme, t) for t in checkpoint_tensors(cfg)
+               if role is None or t.role == role)
