@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -187,3 +188,125 @@ def test_weight_formats_by_name(capsys: pytest.CaptureFixture[str], dtype: str,
     # fp8 cache: 2 · 32 · 4096 values a token, one byte each, and 2 · 32 fp32 scales
     assert mem["kv_cache"] == 2 * 32 * 4096 * 16 + 2 * 32 * 4
 
+
+# ----------------------------------------------------------------------------- hardware and
+# JSON numbers
+
+def _no_display_strings(value: object, where: str = "") -> None:
+    """Numbers stay numbers: no string that reads as a number with separators or units."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_display_strings(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _no_display_strings(item, f"{where}[{i}]")
+    elif isinstance(value, str):
+        assert not re.fullmatch(r"[\d.,]+( ?(GB|GiB|TB/s|%))?", value), where
+
+
+def test_hardware_json_is_numbers_in_si_units(capsys: pytest.CaptureFixture[str]) -> None:
+    data = json_out(capsys, "hardware")
+    chips = {c["name"]: c for c in data["hardware"]}
+    assert len(chips) == 17
+    h100 = chips["h100-sxm"]
+    # Whitepaper dense bf16 989.4 TFLOP/s; 3.35 TB/s; five 16 GiB stacks; nvidia-smi 81,559 MiB;
+    # NVLink 18 × 25 GB/s each way; 700 W.
+    assert h100["peak_flops"]["bf16"] == pytest.approx(989.4e12, rel=1e-15)
+    assert (h100["bandwidth"], h100["capacity_bytes"], h100["usable_bytes"]) == (
+        3.35e12, 5 * 16 * 2**30, 81559 * 2**20)
+    assert (h100["fit_bytes"], h100["fit_basis"]) == (81559 * 2**20, "usable")
+    assert (h100["interconnect"], h100["power_w"]) == (900e9, 700)
+    assert h100["source"].startswith("https://")
+    tpu = chips["tpu-v4"]
+    assert (tpu["usable_bytes"], tpu["interconnect"], tpu["power_w"]) == (None, None, None)
+    assert tpu["fit_basis"] == "nominal"
+    for chip in chips.values():
+        for key in ("name", "display", "peak_flops", "bandwidth", "capacity_bytes",
+                    "usable_bytes", "interconnect", "power_w", "source"):
+            assert key in chip
+        assert isinstance(chip["capacity_bytes"], int)
+        assert all(isinstance(v, float) for v in chip["peak_flops"].values())
+    assert "bidirectional" in data["units"]["interconnect"] or \
+        "both directions" in data["units"]["interconnect"]
+    _no_display_strings(data)
+
+
+def test_hardware_json_reads_back_as_a_hardware_file(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
+    b200 = next(c for c in json_out(capsys, "hardware")["hardware"] if c["name"] == "b200")
+    (tmp_path / "b200.json").write_text(json.dumps(b200))
+    mine = json_out(capsys, "memory", "llama-2-70b", "--context", "4096", "--hardware",
+                    str(tmp_path / "b200.json"))
+    ours = json_out(capsys, "memory", "llama-2-70b", "--context", "4096", "--hardware", "b200")
+    assert mine["max_batch_one_device"] == ours["max_batch_one_device"]
+
+
+@pytest.mark.parametrize("fmt", ["fp4", "fp8", "bf16"])
+def test_hardware_table_by_compute_format(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    assert main(["hardware", "--dtype", fmt]) == 0
+    out = capsys.readouterr().out
+    assert f"{fmt} TFLOP/s" in out
+    if fmt == "fp4":   # HGX B300: 108 PFLOPS dense FP4 for eight GPUs
+        assert f"{108_000 / 8:,.1f}" in out
+
+
+def test_memory_json_says_which_capacity(capsys: pytest.CaptureFixture[str]) -> None:
+    # Llama 2 70B at 4,096 tokens: weights 2 · 68,976,648,192 bytes, KV 2·80·8·128·2 bytes per
+    # token. Two H100s of 81,559 MiB hold 24 sequences; one H200 of 141 GiB (no usable
+    # figure cited), 10.
+    per_seq = 2 * 80 * 8 * 128 * 2 * 4096
+    weights = 2 * 68_976_648_192
+    h100 = json_out(capsys, "memory", "llama-2-70b", "--context", "4096", "--hardware",
+                    "h100-sxm")
+    assert (h100["fit_basis"], h100["fit_bytes"]) == ("usable", 81559 * 2**20)
+    assert h100["max_batch_one_device"] == 0
+    roof = json_out(capsys, "roofline", "llama-2-70b", "--hardware", "h100-sxm", "--context",
+                    "4096", "--devices", "2", "--batch", "24", "25")
+    assert roof["max_batch"] == (2 * 81559 * 2**20 - weights) // per_seq == 24
+    assert [s["fits"] for s in roof["steps"]] == [True, False]
+    assert roof["fit_basis"] == "usable"
+    h200 = json_out(capsys, "memory", "llama-2-70b", "--context", "4096", "--hardware", "h200")
+    assert h200["max_batch_one_device"] == (141 * 2**30 - weights) // per_seq == 10
+    assert h200["fit_basis"] == "nominal"
+    for data in (h100, roof, h200):
+        _no_display_strings(data)
+
+
+def test_models_and_errata_json_are_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    models = {m["name"]: m for m in json_out(capsys, "models")["models"]}
+    llama = models["llama-2-70b"]
+    assert (llama["d_model"], llama["n_layers"], llama["n_heads"], llama["n_kv_heads"],
+            llama["d_ff"], llama["vocab_size"]) == (8192, 80, 64, 8, 28672, 32000)
+    assert llama["published_params"] == 68_976_648_192
+    _no_display_strings(models)
+    errata = {e["key"]: e for e in json_out(capsys, "errata")["errata"]}
+    empty = errata["batch-plot-empty"]["values"]
+    assert [q["value"] for q in empty["correct"]] == [0, 49]
+    nvl = errata["h100-nvl"]["values"]["correct"]
+    assert [(q["value"], q["unit"]) for q in nvl] == [(94, "GiB"), (3.938, "TB/s")]
+
+
+@pytest.mark.parametrize(("chip", "message"), [
+    ({"peak_tflops": {"bf16": 1}, "capacity": {"value": 8, "unit": "GiB"}},
+     "missing bandwidth: give 'bandwidth_gb_s'"),
+    ({"peak_tflops": {"bf16": -1}, "bandwidth_gb_s": 1, "capacity": {"value": 8, "unit": "GiB"}},
+     "peak_tflops.bf16 must be a positive number, got -1"),
+    ({"peak_tflops": {"fp5": 1}, "bandwidth_gb_s": 1, "capacity": {"value": 8, "unit": "GiB"}},
+     "unknown compute format 'fp5'"),
+    ({"peak_tflops": {"bf16": 1}, "bandwidth_gb_s": 1, "capacity": {"value": 8, "unit": "GiB"},
+      "power_w": -700}, "power_w must be a positive number, got -700"),
+    ({"peak_tflops": {"bf16": 1}, "bandwidth_gb_s": 1, "capacity": {"value": 8, "unit": "GiB"},
+      "usable": {"value": 9, "unit": "GiB"}}, "exceeds the nominal"),
+])
+def test_bad_chip_file_one_line_exit_2(chip: dict[str, Any], message: str,
+                                       tmp_path: Path) -> None:
+    path = tmp_path / "chip.json"
+    path.write_text(json.dumps({"name": "bad-chip", **chip}))
+    result = run("roofline", "gpt2", "--hardware", str(path))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"ai-workloads: error: {path}: ")
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr

@@ -31,7 +31,15 @@ from .analysis.flops import (
 from .analysis.memory import devices_needed, max_batch, serving_memory
 from .analysis.params import param_counts
 from .analysis.roofline import critical_batch, decode_step, ridge_point
-from .catalog import model_entry, resolve_accelerator, resolve_model
+from .catalog import (
+    accelerator_names,
+    get_accelerator,
+    model_entries,
+    model_entry,
+    resolve_accelerator,
+    resolve_model,
+)
+from .core.accelerator import UNITS
 from .core.config import TransformerConfig
 from .core.dtypes import COMPUTE_DTYPES
 from .core.errors import WorkloadError
@@ -256,7 +264,9 @@ def _cmd_memory(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         data["devices_needed"] = devices_needed(cfg, chip, args.context, args.batch,
                                                 dtype, kv_dtype)
         data["max_batch_one_device"] = max_batch(cfg, chip, args.context, 1, dtype, kv_dtype)
-        rows += [(f"{chip.name} devices needed", str(data["devices_needed"])),
+        data["fit_bytes"], data["fit_basis"] = chip.fit_bytes, chip.fit_basis
+        rows += [(f"memory of one {chip.name} ({chip.fit_basis})", bytes_cell(chip.fit_bytes)),
+                 (f"{chip.name} devices needed", str(data["devices_needed"])),
                  (f"largest batch on one {chip.name}", str(data["max_batch_one_device"]))]
     title = (f"{cfg.name}: serving memory at context {args.context:,}, batch {args.batch} "
              f"(weights {_shown(dtype)}, KV {kv_dtype})")
@@ -277,7 +287,7 @@ def _cmd_roofline(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         "weights_format": weight_scheme(cfg, dtype).label, "kv_dtype": kv_dtype,
         "compute_dtype": compute, "ridge_point": ridge_point(chip, compute),
         "critical_batch": critical_batch(cfg, chip, args.context, dtype, kv_dtype, compute),
-        "max_batch": fit,
+        "max_batch": fit, "fit_bytes": chip.fit_bytes, "fit_basis": chip.fit_basis,
         "steps": [{"batch": s.batch, "flops": s.flops, "bytes": s.bytes, "time_s": s.time,
                    "bound": s.bound, "intensity": s.intensity, "tokens_per_s": s.tokens_per_s,
                    "tokens_per_s_per_sequence": s.tokens_per_s_per_sequence,
@@ -287,7 +297,8 @@ def _cmd_roofline(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
                   f"{s.tokens_per_s_per_sequence:,.1f}", f"{s.tokens_per_s:,.0f}",
                   "yes" if s.batch <= fit else "no") for s in steps)
     notes = (f"ridge point {data['ridge_point']:,.0f} FLOP/byte; compute-bound from batch "
-             f"{data['critical_batch'] or 'never'}; largest batch that fits: {fit}", *note)
+             f"{data['critical_batch'] or 'never'}; largest batch that fits: {fit} "
+             f"({chip.fit_basis} memory, {bytes_cell(chip.fit_bytes)} per device)", *note)
     title = (f"{cfg.name} on {args.devices}× {chip.name}: decode at context {args.context:,} "
              f"(weights {_shown(dtype)}, KV {kv_dtype}, compute {compute})")
     table = Table(title, ("batch", "FLOP/byte", "ms/step", "bound", "tok/s/seq", "tok/s",
@@ -309,15 +320,24 @@ def _cmd_trace(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 
 def _cmd_models(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    table = models_table()
-    return {"models": [dict(zip(table.columns, r, strict=True)) for r in table.rows]}, \
-        table.to_text()
+    models = []
+    for entry in model_entries():
+        c = entry.config
+        models.append({
+            "name": c.name, "display": entry.display, "family": c.family,
+            "d_model": c.d_model, "n_layers": c.n_layers, "n_heads": c.n_heads,
+            "n_kv_heads": c.n_kv_heads, "head_dim": c.head_dim, "d_ff": c.d_ff,
+            "vocab_size": c.vocab_size, "n_experts": c.n_experts,
+            "experts_per_token": c.experts_per_token, "attention": c.attention_kind,
+            "published_params": entry.published_params,
+            "published_label": entry.published_label})
+    return {"models": models}, models_table().to_text()
 
 
 def _cmd_hardware(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    table = hardware_table(dtype=args.dtype)
-    return {"hardware": [dict(zip(table.columns, r, strict=True)) for r in table.rows]}, \
-        table.to_text()
+    chips = [get_accelerator(name) for name in accelerator_names()]
+    data = {"units": dict(UNITS), "hardware": [chip.to_dict() for chip in chips]}
+    return data, hardware_table(chips, dtype=args.dtype).to_text()
 
 
 def _cmd_errata(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
@@ -327,10 +347,17 @@ def _cmd_errata(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     rows = tuple((e.key, e.notes_value, e.reproduced or "–", e.correct) for e in items)
     table = Table("Errata of the lecture notes", ("erratum", "notes say", "reproduced",
                                                   "correct"), rows)
+    def values(quantities: Sequence[Any]) -> list[dict[str, Any]]:
+        return [{"value": q.value, "unit": q.unit} for q in quantities]
+
     return {"errata": [{"key": e.key, "section": e.section, "claim": e.claim,
                         "notes_value": e.notes_value, "cause": e.cause,
                         "reproduced": e.reproduced, "correct": e.correct,
-                        "reproduces": e.reproduces} for e in items]}, table.to_text()
+                        "reproduces": e.reproduces,
+                        "values": {"notes": values(e.numbers.notes),
+                                   "reproduced": values(e.numbers.reproduced),
+                                   "correct": values(e.numbers.correct)}}
+                       for e in items]}, table.to_text()
 
 
 COMMANDS = {

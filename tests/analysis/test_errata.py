@@ -156,16 +156,21 @@ def test_per_token_and_the_empty_batch_plot(l70: TransformerConfig) -> None:
     h100 = get_accelerator("h100-sxm")
     p = es.empty_batch_plot_reproduction(l70, h100, 2048, (1, 50), Quantity(49))
     per_sequence = 2 * L * K * H * 2048 * 2
-    two = (2 * h100.capacity_bytes - 2 * PARAMS_70B) // per_sequence
-    assert [q.value for q in p.correct] == [0, two]
+    # Two H100s of 81,559 MiB each (the usable memory nvidia-smi reports).
+    two = (2 * 81559 * 2**20 - 2 * PARAMS_70B) // per_sequence
+    assert [q.value for q in p.correct] == [0, two] == [0, 49]
+    assert p.facts["fit"] == Quantity(81559 / 1024, "GiB", 2)
     assert p.reproduced == (Quantity(49),)   # batch_sizes[0 - 1]: the last of 1..49
     assert p.reproduces
 
 
 def test_bandwidth_and_variants() -> None:
-    nvl = get_accelerator("h100-nvl")     # NVIDIA's sheet: 94 GB, 3.9 TB/s per GPU
+    # NVIDIA's H100 NVL brief: 94 GiB ("94GB") and 3,938 GB/s per GPU; the pair's figures
+    # are twice the sheet's: 188 GB and 2 · 3.9 = 7.8 TB/s.
+    nvl = get_accelerator("h100-nvl")
     r = es.pair_reproduction(nvl, Quantity(188, "GB"), Quantity(7.8, "TB/s", 1))
-    assert [q.value for q in r.correct] == [94, 3.9]
+    assert [(q.value, q.unit) for q in r.correct] == [(94, "GiB"), (3.938, "TB/s")]
+    assert [q.value for q in r.reproduced] == [188, 7.8]
     assert r.reproduces
     reading = es.reading_speed_reproduction(Quantity(250, "words/min"),
                                             Quantity(250, "tokens/s"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -116,12 +117,70 @@ def test_kv_cache_and_activations_follow_the_unquantized_format() -> None:
     assert serving_memory(cfg, 4096, dtype="fp16").kv_cache == bf16.kv_cache
 
 
+# Llama 2 70B (config.json): L = 80 layers, K = 8 KV heads of H = 128, D = 8,192,
+# F = 28,672; Meta's checkpoint holds 68,976,648,192 parameters. In bf16 each cached token
+# is 2 (K and V) · 80 · 8 · 128 values of 2 bytes.
+PARAMS_70B, L, K, H, D, F = 68_976_648_192, 80, 8, 128, 8192, 28672
+WEIGHTS_70B = 2 * PARAMS_70B                    # 137,953,296,384 bytes
+KV_TOKEN_70B = 2 * L * K * H * 2                # 327,680 bytes
+GiB, MiB = 2**30, 2**20
+H100_NOMINAL, H100_USABLE = 80 * GiB, 81559 * MiB   # five 16 GiB stacks; nvidia-smi
+H200_NOMINAL = 141 * GiB
+
+
 def test_max_batch_by_hand() -> None:
     cfg, h100 = get_model("llama-2-70b"), get_accelerator("h100-sxm")
-    free = 2 * 80 * 10**9 - 2 * 68_976_648_192
-    per_seq = 2 * 80 * 8 * 128 * 2048 * 2
-    assert max_batch(cfg, h100, 2048, n_devices=2) == free // per_seq
-    assert max_batch(cfg, h100, 2048) == 0  # the weights alone exceed 80 GB
+    per_seq = KV_TOKEN_70B * 2048
+    assert max_batch(cfg, h100, 2048, n_devices=2) == (2 * H100_USABLE - WEIGHTS_70B) // per_seq
+    assert max_batch(cfg, h100, 2048) == 0  # the weights alone exceed 80 GiB
+
+
+def test_llama_2_70b_at_4096_on_two_h100s() -> None:
+    cfg, h100 = get_model("llama-2-70b"), get_accelerator("h100-sxm")
+    per_seq = KV_TOKEN_70B * 4096               # 1,342,177,280 bytes
+    # "80 GB" read as 10⁹ bytes: 16 sequences (the old answer).
+    assert (2 * 80 * 10**9 - WEIGHTS_70B) // per_seq == 16
+    # Read as HBM is, 80 GiB per GPU: 25; on what nvidia-smi reports, 81,559 MiB: 24.
+    assert (2 * H100_NOMINAL - WEIGHTS_70B) // per_seq == 25
+    assert (2 * H100_USABLE - WEIGHTS_70B) // per_seq == 24
+    assert max_batch(cfg, h100, 4096, n_devices=2) == 24
+    nominal_only = dataclasses.replace(h100, usable_bytes=None)
+    assert max_batch(cfg, nominal_only, 4096, n_devices=2) == 25
+
+
+def test_llama_2_70b_at_4096_on_one_h200() -> None:
+    cfg, h200 = get_model("llama-2-70b"), get_accelerator("h200")
+    per_seq = KV_TOKEN_70B * 4096
+    assert (141 * 10**9 - WEIGHTS_70B) // per_seq == 2            # the old, decimal reading
+    assert (H200_NOMINAL - WEIGHTS_70B) // per_seq == 10          # 141 GiB
+    assert h200.fit_basis == "nominal"                             # no usable figure cited
+    assert max_batch(cfg, h200, 4096) == 10
+    # With the 143,771 MiB nvidia-smi shows in public logs it would be 9.
+    assert max_batch(cfg, dataclasses.replace(h200, usable_bytes=143771 * MiB), 4096) == 9
+
+
+def test_fits_at_the_largest_batch_and_not_one_more() -> None:
+    cfg, h100 = get_model("llama-2-70b"), get_accelerator("h100-sxm")
+    # Weights, 24 caches of 4,096 tokens and one prefill's activations, 2·4,096·(D + 2F)
+    # bytes, against two GPUs' usable memory.
+    activations = 2 * 4096 * (D + 2 * F)
+    assert WEIGHTS_70B + 24 * KV_TOKEN_70B * 4096 + activations <= 2 * H100_USABLE
+    assert WEIGHTS_70B + 25 * KV_TOKEN_70B * 4096 + activations > 2 * H100_USABLE
+    assert fits(cfg, h100, 4096, batch=24, n_devices=2)
+    assert not fits(cfg, h100, 4096, batch=25, n_devices=2)
+
+
+def test_devices_needed_count_on_usable_capacity() -> None:
+    cfg, h100 = get_model("llama-2-70b"), get_accelerator("h100-sxm")
+    # One sequence: weights + S·(KV per token + 2·(D + 2F) activation bytes per token).
+    # At S = 73,000 that is 171.44·10⁹ bytes: more than two GPUs' usable 171.04·10⁹,
+    # less than their nominal 171.80·10⁹.
+    s = 73_000
+    total = WEIGHTS_70B + s * (KV_TOKEN_70B + 2 * (D + 2 * F))
+    assert 2 * H100_USABLE < total <= 2 * H100_NOMINAL
+    assert serving_memory(cfg, s).total == total
+    assert devices_needed(cfg, h100, s) == 3
+    assert devices_needed(cfg, dataclasses.replace(h100, usable_bytes=None), s) == 2
 
 
 def test_fits_and_devices_needed_agree() -> None:
@@ -129,7 +188,7 @@ def test_fits_and_devices_needed_agree() -> None:
     n = devices_needed(cfg, h100, 32768)
     assert fits(cfg, h100, 32768, n_devices=n)
     assert not fits(cfg, h100, 32768, n_devices=n - 1)
-    assert serving_memory(cfg, 32768).total <= n * h100.capacity_bytes
+    assert serving_memory(cfg, 32768).total <= n * h100.fit_bytes
 
 
 def test_moe_batch_one_reads_active_weights_only() -> None:

@@ -23,7 +23,7 @@ from ai_workloads.core.errors import WorkloadError
 # Llama 2 (config.json) with their checkpoints' parameter counts.
 H100_PEAK = 989.4e12
 H100_BW = 3.35e12
-H100_BYTES = 80 * 10**9
+H100_BYTES = 81559 * 2**20     # usable: nvidia-smi's total (nominal: five 16 GiB stacks)
 LLAMA2_7B = {"D": 4096, "L": 32, "N": 32, "K": 32, "H": 128, "F": 11008, "V": 32000,
              "params": 6_738_415_616}
 LLAMA2_70B = {"D": 8192, "L": 80, "N": 64, "K": 8, "H": 128, "F": 28672, "V": 32000,
@@ -108,19 +108,20 @@ def test_decode_rates_by_hand() -> None:
         assert rate.tokens_per_s == pytest.approx(1 / seconds, rel=1e-12)
         assert rate.ms_per_token == pytest.approx(1e3 * seconds, rel=1e-12)
         assert rate.params == m["params"]
-    assert [r.fits for r in rates] == [True, False]   # 138 GB of 70B weights > 80 GB
+    assert [r.fits for r in rates] == [True, False]   # 138 GB of 70B weights > 85.5 GB
     # bigger model, fewer tokens per second: higher latency per user
     assert rates[1].ms_per_token > rates[0].ms_per_token
 
 
 def test_throughput_curve_llama2_70b_two_h100() -> None:
     m, context, devices = LLAMA2_70B, 2048, 2
-    batches = [1, 8, 32, 33, 1024]
+    batches = [1, 8, 32, 49, 50, 1024]
     curve = throughput_curve(get_model("llama-2-70b"), get_accelerator("h100-sxm"), context,
                              batches, n_devices=devices)
     weights, kv = 2 * m["params"], kv_bytes_by_hand(m, context)
-    assert curve.max_batch == (devices * H100_BYTES - weights) // kv == 32
-    assert curve.fits.tolist() == [b <= 32 for b in batches]
+    assert curve.max_batch == (devices * H100_BYTES - weights) // kv == 49
+    assert curve.fits.tolist() == [b <= 49 for b in batches]
+    assert curve.fit_basis == "usable"
     flops = decode_flops_by_hand(m, context)
     for i, b in enumerate(batches):
         step = max((weights + b * kv) / (devices * H100_BW), b * flops / (devices * H100_PEAK))
@@ -135,7 +136,7 @@ def test_throughput_curve_llama2_70b_two_h100() -> None:
     assert curve.kv_ceiling == pytest.approx(devices * H100_BW / kv, rel=1e-12)
     assert curve.tokens_per_s.max() < curve.kv_ceiling
     assert curve.ms_per_token[0] == pytest.approx(1e3 / curve.tokens_per_s[0], rel=1e-12)
-    assert curve.at(33) == 3
+    assert curve.at(50) == 4
     with pytest.raises(WorkloadError):
         curve.at(2)
 

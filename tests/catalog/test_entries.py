@@ -159,11 +159,12 @@ def test_gpt3_has_no_checkpoint_but_a_published_label() -> None:
 
 def test_h100_sxm_dense_peaks_from_the_spec_sheet() -> None:
     h100 = get_accelerator("h100-sxm")
-    # NVIDIA lists 1,979 TFLOPS bf16 with sparsity; dense is half, 989.4.
+    # NVIDIA lists 1,979 TFLOPS bf16 with sparsity; the whitepaper's dense figure is 989.4.
     assert h100.peak("bf16") == pytest.approx(989.4e12, rel=1e-15)
     assert h100.peak("fp8") == pytest.approx(1978.9e12, rel=1e-15)
     assert h100.bandwidth == 3.35e12
-    assert h100.capacity_label == "80 GB"
+    assert (h100.capacity_label, h100.printed_capacity) == ("80 GiB", "80GB HBM3")
+    assert (h100.interconnect, h100.power_w) == (900e9, 700.0)
 
 
 def test_tpu_v4_capacity_is_binary() -> None:
@@ -171,6 +172,131 @@ def test_tpu_v4_capacity_is_binary() -> None:
     assert tpu.capacity_label == "32 GiB"
     assert tpu.capacity_bytes == 32 * 2**30
     assert sorted(tpu.peak_flops) == ["bf16", "int8"]
+
+
+#: The chips the catalog must hold (issue 10 adds the last eight), one GPU or chip each.
+CHIPS_OF_2026 = ["a100-sxm-80gb", "h100-sxm", "h100-nvl", "h200", "b200", "mi300x", "tpu-v4",
+                 "tpu-v5e", "tpu-v5p", "b300", "gb200", "gb300", "mi325x", "mi355x",
+                 "tpu-v6e", "tpu7x", "gaudi3"]
+
+GiB, MiB = 2**30, 2**20
+
+#: Nominal HBM by hand: stacks × stack size in GiB, times the share the part enables.
+NOMINAL_BY_HAND = {
+    "a100-sxm-80gb": 5 * 16 * GiB, "h100-sxm": 5 * 16 * GiB, "mi300x": 8 * 24 * GiB,
+    "mi325x": 8 * 32 * GiB, "mi355x": 8 * 36 * GiB, "tpu-v4": 4 * 8 * GiB,
+    "tpu7x": 8 * 24 * GiB, "gaudi3": 8 * 16 * GiB,
+    "b200": 8 * 24 * GiB * 15 // 16, "b300": 8 * 36 * GiB * 15 // 16,      # 15 of 16 channels
+    "gb200": 8 * 24 * GiB * 31 // 32, "gb300": 8 * 36 * GiB * 31 // 32,
+    "h200": 141 * GiB, "h100-nvl": 94 * GiB, "tpu-v5e": 16 * GiB, "tpu-v5p": 95 * GiB,
+    "tpu-v6e": 32 * GiB,
+}
+#: Usable capacity as the drivers report it: nvidia-smi in MiB, rocm-smi in bytes.
+USABLE_BY_HAND = {"a100-sxm-80gb": 81920 * MiB, "h100-sxm": 81559 * MiB,
+                  "b200": 183359 * MiB, "mi300x": 206_141_652_992}
+
+
+def test_the_chips_of_2026_are_in_the_catalog() -> None:
+    assert sorted(accelerator_names()) == sorted(CHIPS_OF_2026)
+
+
+@pytest.mark.parametrize("name", CHIP_NAMES)
+def test_nominal_capacity_is_binary_from_the_stacks(name: str) -> None:
+    chip = get_accelerator(name)
+    assert chip.capacity_bytes == NOMINAL_BY_HAND[name]
+    assert chip.capacity_unit == "GiB"
+    assert chip.printed_capacity.startswith(f"{chip.capacity_value:g}")   # "80GB", "32 GiB"
+
+
+@pytest.mark.parametrize("raw", RAW_CHIPS, ids=CHIP_NAMES)
+def test_stacks_hold_the_nominal_capacity(raw: dict[str, Any]) -> None:
+    cap = raw["capacity"]
+    if "stacks" in cap:
+        assert cap["stacks"] * cap["stack_gib"] >= cap["value"]
+
+
+@pytest.mark.parametrize("name", CHIP_NAMES)
+def test_usable_capacity_where_sourced_and_the_fit_rule(name: str) -> None:
+    chip = get_accelerator(name)
+    assert chip.usable_bytes == USABLE_BY_HAND.get(name)
+    if chip.usable_bytes is None:
+        assert (chip.fit_bytes, chip.fit_basis) == (chip.capacity_bytes, "nominal")
+        assert "usable" in chip.notes      # the notes say why it is left out
+    else:
+        assert (chip.fit_bytes, chip.fit_basis) == (chip.usable_bytes, "usable")
+        assert re.fullmatch(r"https://\S+", chip.sources["usable_bytes"])
+        # A driver reserves a little: never more than nominal, within 1 % of it.
+        assert 0 <= chip.capacity_bytes - chip.usable_bytes < chip.capacity_bytes // 100
+
+
+@pytest.mark.parametrize("name", CHIP_NAMES)
+def test_every_value_has_a_source_url(name: str) -> None:
+    chip = get_accelerator(name)
+    given = {"peak_flops": True, "bandwidth": True, "capacity_bytes": True, "year": True,
+             "usable_bytes": chip.usable_bytes is not None,
+             "interconnect": chip.interconnect is not None,
+             "power_w": chip.power_w is not None}
+    for field, present in given.items():
+        if present:
+            assert re.fullmatch(r"https://\S+", chip.sources[field]), (name, field)
+        else:
+            assert field not in chip.sources, (name, field)   # left out: no value, no source
+    assert 2020 <= chip.year <= 2026
+
+
+@pytest.mark.parametrize("name", CHIP_NAMES)
+def test_notes_say_how_dense_was_read_and_what_is_left_out(name: str) -> None:
+    chip = get_accelerator(name)
+    assert "dense" in chip.notes.lower()
+    if chip.power_w is None or chip.interconnect is None:
+        assert "left out" in chip.notes or "not published" in chip.notes \
+            or "No board power is published" in chip.notes
+
+
+def test_corrected_entries() -> None:
+    # HGX B200 (180 GB): 15 of 16 512-bit channels, 7.7 TB/s (8 TB/s is the full part).
+    b200 = get_accelerator("b200")
+    assert b200.bandwidth == 7.7e12
+    assert "8 TB/s" in b200.notes
+    assert "7,680-bit" in b200.notes
+    # H100 NVL: 3,938 GB/s in NVIDIA's product brief.
+    assert get_accelerator("h100-nvl").bandwidth == 3938e9
+    # Cloud TPU v4 became available in 2022, v5p in 2024.
+    assert (get_accelerator("tpu-v4").year, get_accelerator("tpu-v5p").year) == (2022, 2024)
+
+
+@pytest.mark.parametrize(("name", "fmt", "tflops"), [
+    ("b200", "fp4", 144_000 / 2 / 8),     # HGX B200: FP4 144 | 72 PFLOPS for eight GPUs
+    ("b200", "bf16", 36_000 / 2 / 8),     # 36 PFLOPS sparse; dense is half
+    ("b300", "fp4", 108_000 / 8),         # HGX B300: FP4 dense 108 PFLOPS for eight
+    ("b300", "int8", 307 / 2),            # Blackwell Ultra: 307 TOPS sparse per GPU
+    ("gb200", "fp4", 720_000 / 72),       # GB200 NVL72: NVFP4 720 PFLOPS dense, 72 GPUs
+    ("gb300", "fp4", 1_080_000 / 72),     # GB300 NVL72: 1,080 PFLOPS without sparsity
+    ("gb300", "int8", 330 / 2),
+    ("mi355x", "fp4", 10_066.3),          # MXFP4 10.0663 PFLOPS, no sparse variant listed
+    ("mi355x", "fp8", 5_033.2),
+    ("mi325x", "fp8", 2_614.9),
+    ("tpu-v6e", "bf16", 918), ("tpu7x", "fp8", 4_614), ("gaudi3", "bf16", 1_835),
+])
+def test_new_chips_dense_peaks(name: str, fmt: str, tflops: float) -> None:
+    assert get_accelerator(name).peak(fmt) == pytest.approx(tflops * 1e12, rel=1e-12)
+
+
+def test_blackwell_ultra_cut_int8() -> None:
+    for ultra, base in (("b300", "b200"), ("gb300", "gb200")):
+        assert get_accelerator(ultra).peak("int8") < get_accelerator(base).peak("int8") / 25
+        assert "int8" in get_accelerator(ultra).notes.lower()
+
+
+@pytest.mark.parametrize(("name", "gb_s"), [
+    ("h100-sxm", 18 * 25 * 2),        # NVLink 4: 18 links × 25 GB/s each way
+    ("b200", 18 * 50 * 2),            # NVLink 5: 18 links × 50 GB/s each way
+    ("mi300x", 7 * 128),              # 7 Infinity Fabric links × 128 GB/s
+    ("mi355x", 7 * 153.6),
+    ("tpu7x", 1200), ("tpu-v5e", 400),
+])
+def test_scale_up_links_both_directions(name: str, gb_s: float) -> None:
+    assert get_accelerator(name).interconnect == pytest.approx(gb_s * 1e9)
 
 
 # --------------------------------------------------------------------------- names and paths

@@ -64,8 +64,8 @@ def test_corrections_worked_by_hand() -> None:
     assert erratum("kv-cache-gqa-70b").correct == "10.7 GB"
     # Meta's checkpoint: 68,976,648,192 parameters.
     assert erratum("params-gqa-70b").correct == "69.0B"
-    # NVIDIA's H100 NVL sheet, per GPU.
-    assert erratum("h100-nvl").correct == "94 GB, 3.9 TB/s per GPU"
+    # NVIDIA's H100 NVL sheet, per GPU: 94 GiB of HBM3 ("94GB"), 3,938 GB/s.
+    assert erratum("h100-nvl").correct == "94 GiB, 3.9 TB/s per GPU"
     # 250 words per minute at 4/3 tokens per word: 5.56 tokens per second.
     assert erratum("reading-speed").correct == "5.6 tokens/s"
     assert erratum("gqa-factor-70b").correct == "8x"
@@ -73,7 +73,11 @@ def test_corrections_worked_by_hand() -> None:
 
 def test_the_words_around_the_numbers() -> None:
     empty = erratum("batch-plot-empty")
-    assert empty.claim == "'Max batch' of Llama 70B (FP16) on one 80 GB H100"
+    assert empty.claim == "'Max batch' of Llama 70B (FP16) on one 80 GiB H100"
+    assert "never fit in its 79.65 GiB of usable memory" in empty.cause   # 81,559 MiB
+    # Two H100s of 81,559 MiB, less 2 · 68,976,648,192 bytes of weights, over the KV cache
+    # of one 2,048-token sequence, 2 · 80 · 8 · 128 · 2,048 · 2 bytes.
+    assert empty.correct == "0 on one H100; 49 on two H100s at 2,048 tokens"
     assert "batch_sizes[0 - 1] then picks the last batch, 49" in empty.cause
     assert erratum("params-gqa-405b").cause.endswith("; vocabulary rounded to 128,000")
     assert "vocabulary" not in erratum("params-gqa-70b").cause

@@ -22,6 +22,7 @@ from ai_workloads.present.figures.memory import (
     intensity_table,
     kv_cache_table,
     roofline_figure,
+    rooflines_figure,
     serving_memory_table,
 )
 
@@ -43,8 +44,39 @@ def test_roofline_figure_draws_every_point() -> None:
     ax = roofline_figure(roofline_curve(h100), points).axes[0]
     legend = ax.get_legend()
     assert legend is not None
-    assert len(legend.get_texts()) == 3 + 3   # curve, 2 regions, 3 points
+    assert len(legend.get_texts()) == 3 + 3   # roof, 2 regions, 3 points
     assert np.asarray(ax.lines[0].get_ydata()).max() == pytest.approx(H100_PEAK / 1e12)
+
+
+def test_roofline_figure_one_roof_per_format() -> None:
+    h100 = get_accelerator("h100-sxm")
+    ax = roofline_figure([roofline_curve(h100, "bf16"), roofline_curve(h100, "fp8")],
+                         []).axes[0]
+    legend = ax.get_legend()
+    assert legend is not None
+    texts = [t.get_text() for t in legend.get_texts()]
+    # Ridges by hand: 989.4 / 3.35 = 295 and 1,978.9 / 3.35 = 591 FLOP per byte.
+    assert "bf16 roof (ridge 295 FLOP/byte)" in texts
+    assert "fp8 roof (ridge 591 FLOP/byte)" in texts
+    tops = sorted(np.asarray(line.get_ydata()).max() for line in ax.lines
+                  if len(line.get_ydata()) > 2)
+    assert tops == pytest.approx([H100_PEAK / 1e12, 1978.9])
+    styles = {line.get_linestyle() for line in ax.lines if len(line.get_ydata()) > 2}
+    assert len(styles) == 2                   # told apart by line style, not colour alone
+
+
+def test_rooflines_figure_small_multiples() -> None:
+    chips = [get_accelerator(n) for n in ("b300", "tpu-v4", "mi355x")]
+    sets = [[roofline_curve(c, f) for f in ("bf16", "fp8", "fp4") if f in c.peak_flops]
+            for c in chips]
+    fig = rooflines_figure(sets, columns=2)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == [c.display for c in chips]
+    # B300: bf16, fp8, fp4 roofs; TPU v4: bf16 only; MI355X: all three (two lines each:
+    # the roof and its ridge tick).
+    assert [len(ax.lines) for ax in visible] == [6, 2, 6]
+    b300_top = max(np.asarray(line.get_ydata()).max() for line in visible[0].lines)
+    assert b300_top == pytest.approx(108_000 / 8)      # HGX B300: 108 PFLOPS fp4 for 8 GPUs
 
 
 def test_bandwidth_wall_figure_marks_the_limit() -> None:
@@ -58,7 +90,10 @@ def test_bandwidth_wall_figure_marks_the_limit() -> None:
     assert len(left.patches) == 3
     verticals = [np.asarray(line.get_xdata()) for line in right.lines]
     xs = [float(x[0]) for x in verticals if len(set(x.tolist())) == 1]
-    assert 32 in xs   # the memory-limit line
+    # Two GPUs of 81,559 MiB usable less the fp16 weights, over one sequence's KV cache.
+    limit = (2 * 81559 * 2**20 - 2 * LLAMA2_70B["params"]) // kv_bytes_by_hand(LLAMA2_70B, 2048)
+    assert limit == 49
+    assert limit in xs   # the memory-limit line
 
 
 def test_kv_cache_table_values() -> None:
@@ -74,8 +109,12 @@ def test_kv_cache_table_values() -> None:
 
 def test_hardware_and_memory_tables() -> None:
     row = hardware_roofline_table([get_accelerator("h100-sxm")]).rows[0]
-    assert row[2:6] == ("989.4", "3.35", "80 GB", f"{H100_PEAK / H100_BW:,.0f}")
-    assert row[6].startswith("[spec sheet](https://")
+    # bf16, fp8, no fp4; five 16 GiB stacks; nvidia-smi's 81,559 MiB = 79.65 GiB.
+    assert row[2:10] == ("989.4", "1,978.9", "–", "3.35", "80 GiB",
+                         f"{81559 / 1024:.2f} GiB", f"{H100_PEAK / H100_BW:,.0f}",
+                         "[spec sheet](https://www.nvidia.com/en-us/data-center/h100/)")
+    b200 = hardware_roofline_table([get_accelerator("b200")], ("fp4",)).rows[0]
+    assert b200[2:4] == (f"{144_000 / 2 / 8:,.1f}", "7.70")   # HGX B200: 144 | 72 PFLOPS
     mem = serving_memory_table(ServingMemory(3 * 2**30, 2**30, 0))
     assert mem.rows[-1] == ("total", f"{4 * 2**30:,}", f"{4 * 2**30 / 1e9:.2f}", "4.00")
     costs = intensity_table([matmul_cost(32, 8192, 8192)], get_accelerator("h100-sxm"))
@@ -84,8 +123,10 @@ def test_hardware_and_memory_tables() -> None:
 
 def test_batching_table() -> None:
     curve = throughput_curve(get_model("llama-2-70b"), get_accelerator("h100-sxm"), 2048,
-                             [1, 32, 33], n_devices=2)
-    rows = batching_table(curve, [1, 33]).rows
-    assert [r[2] for r in rows] == ["yes", "no"]
+                             [1, 49, 50], n_devices=2)
+    table = batching_table(curve, [1, 49, 50])
+    assert table.columns[2] == "fits (usable memory)"
+    rows = table.rows
+    assert [r[2] for r in rows] == ["yes", "yes", "no"]
     assert rows[0][1] == f"{kv_bytes_by_hand(LLAMA2_70B, 2048) / 1e9:,.1f}"
 

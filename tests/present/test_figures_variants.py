@@ -51,7 +51,7 @@ def test_kv_flash_figure_labels() -> None:
     assert texts == ["K = 64\nMHA: full size", "K = 8\n8× smaller", "K = 1\n64× smaller"]
     legend = fig.axes[1].get_legend()
     assert legend is not None
-    assert "H100 memory (80 GB)" in [t.get_text() for t in legend.get_texts()]
+    assert "H100 memory (80 GiB)" in [t.get_text() for t in legend.get_texts()]
     # bar heights in GB: 2 · 80 · K · 128 · 2 bytes · 4096 tokens
     heights = [p.get_height() for p in fig.axes[0].patches if isinstance(p, Rectangle)]
     assert np.allclose(heights, [2 * 80 * k * 128 * 2 * 4096 / 1e9 for k in (64, 8, 1)])

@@ -16,6 +16,7 @@ from ai_workloads.core.accelerator import Accelerator
 from ai_workloads.present.tables import (
     Table,
     bytes_cell,
+    capacity_table,
     hardware_table,
     models_table,
     params_table,
@@ -183,26 +184,48 @@ def test_models_table_has_one_row_per_catalog_model() -> None:
 def test_hardware_table_h100_row() -> None:
     table = hardware_table(dtype="bf16")
     rows = {row[0]: row for row in table.rows}
-    # 989.4 TFLOP/s over 3.35 TB/s = 295.3 FLOP per byte.
-    assert rows["h100-sxm"] == ("h100-sxm", "NVIDIA H100 SXM", "989.4", "3.35", "80 GB", "295")
-    assert rows["tpu-v4"][4] == "32 GiB"
+    # 989.4 TFLOP/s over 3.35 TB/s = 295.3 FLOP per byte; five 16 GiB stacks, nvidia-smi's
+    # 81,559 MiB; NVLink 4, 18 links × 25 GB/s each way; 700 W.
+    assert rows["h100-sxm"] == ("h100-sxm", "NVIDIA H100 SXM", "989.4", "3.35", "80 GiB",
+                                f"{81559 / 1024:.2f} GiB", "295", "900", "700")
+    assert rows["tpu-v4"][4:6] == ("32 GiB", "–")
+    assert rows["tpu-v4"][7:] == ("–", "–")       # no ICI or power figure published
     assert table.title == "Accelerators (bf16 dense peaks)"
+    assert any("usable" in note for note in table.notes)
 
 
 def test_hardware_table_marks_formats_a_chip_lacks() -> None:
     table = hardware_table([get_accelerator("tpu-v4"), get_accelerator("h100-sxm")], "fp8")
     assert table.columns[2] == "fp8 TFLOP/s"
     tpu, h100 = table.rows
-    assert (tpu[2], tpu[5]) == ("–", "–")
+    assert (tpu[2], tpu[6]) == ("–", "–")
     # 1,978.9 TFLOP/s over 3.35 TB/s = 590.7 FLOP per byte.
-    assert (h100[2], h100[5]) == ("1,978.9", "591")
+    assert (h100[2], h100[6]) == ("1,978.9", "591")
+
+
+def test_hardware_table_fp4() -> None:
+    rows = {r[0]: r for r in hardware_table(dtype="fp4").rows}
+    # GB300 NVL72: 1,080 PFLOPS fp4 without sparsity for 72 GPUs, 8 TB/s each.
+    assert rows["gb300"][2] == f"{1_080_000 / 72:,.1f}"
+    assert rows["gb300"][6] == f"{15e15 / 8e12:,.0f}"
+    assert rows["h100-sxm"][2] == "–"
 
 
 def test_hardware_table_of_a_chip_outside_the_catalog() -> None:
     chip = Accelerator(name="mine", peak_flops={"bf16": 100e12}, bandwidth=0.5e12,
                        capacity_bytes=64 * 2**30, capacity_value=64, capacity_unit="GiB")
     (row,) = hardware_table([chip]).rows
-    assert row == ("mine", "mine", "100.0", "0.50", "64 GiB", "200")
+    assert row == ("mine", "mine", "100.0", "0.50", "64 GiB", "–", "200", "–", "–")
+
+
+def test_capacity_table() -> None:
+    rows = {r[0]: r for r in capacity_table().rows}
+    h100, mi300x, tpu = rows["NVIDIA H100 SXM"], rows["AMD Instinct MI300X"], rows["Google TPU v4"]
+    assert h100[1:5] == ("80GB HBM3", f"{5 * 16 * 2**30:,} (80 GiB)",
+                         f"{81559 * 2**20:,} ({81559 / 1024:.2f} GiB)", "usable")
+    assert mi300x[3].startswith("206,141,652,992 ")     # rocm-smi, in bytes
+    assert tpu[3:6] == ("–", "nominal", "–")
+    assert h100[5].startswith("[driver total](https://")
 
 
 @pytest.mark.parametrize(("n_bytes", "text"), [

@@ -168,13 +168,14 @@ def empty_batch_plot_reproduction(cfg: TransformerConfig, hw: Accelerator, conte
                                   dtype: str = "fp16") -> Reproduction:
     """The "max batch" of a batch range ``start..stop-1`` on one ``hw``: the notes index
     ``batch_sizes[fitting - 1]``, which is the last batch when none fits; the right answer
-    is the largest batch that fits, on one device and on two.
+    is the largest batch that fits, on one device and on two, each device holding
+    ``hw.fit_bytes`` (usable capacity when known, else nominal; fact ``fit``, in GiB).
 
     >>> from ai_workloads.catalog import get_accelerator, get_model
     >>> r = empty_batch_plot_reproduction(get_model("llama-2-70b"), get_accelerator("h100-sxm"),
     ...                                   2048, (1, 50), Quantity(49))
-    >>> r.reproduces, [q.value for q in r.correct]
-    (True, [0, 32])
+    >>> r.reproduces, [q.value for q in r.correct], r.facts["fit"].rounded()
+    (True, [0, 49], 79.65)
     """
     batch_sizes = np.arange(*batches)
     fitting = max_batch(cfg, hw, context, dtype=dtype)
@@ -184,6 +185,7 @@ def empty_batch_plot_reproduction(cfg: TransformerConfig, hw: Accelerator, conte
         (quoted,), (quoted.like(annotated),), (Quantity(fitting), Quantity(two)),
         {"weights": Quantity(gb(weight_bytes(cfg, dtype)), "GB"),
          "capacity": Quantity(hw.capacity_value, hw.capacity_unit),
+         "fit": Quantity(hw.fit_bytes / 2**30, "GiB", 2),
          "fitting": Quantity(fitting), "last": Quantity(annotated),
          "context": Quantity(context)})
 
@@ -195,19 +197,28 @@ def pair_reproduction(chip: Accelerator, capacity: Quantity, bandwidth: Quantity
                       devices: int = 2) -> Reproduction:
     """Memory and bandwidth of ``devices`` chips sold as one (H100 NVL), against one chip.
 
+    The pair's figures are the vendor's: ``devices`` times one chip's capacity number (a
+    sheet prints N GiB of HBM as "N GB") and ``devices`` times one chip's bandwidth as the
+    sheet prints it, to the quoted precision (3,938 GB/s printed as 3.9 TB/s). The right
+    values are one chip's, capacity in its real unit.
+
     >>> from ai_workloads.catalog import get_accelerator
     >>> r = pair_reproduction(get_accelerator("h100-nvl"), Quantity(188, "GB"),
     ...                       Quantity(7.8, "TB/s", 1))
-    >>> r.reproduces, [q.rounded() for q in r.correct]
-    (True, [94.0, 3.9])
+    >>> r.reproduces, [(q.rounded(), q.unit) for q in r.correct]
+    (True, [(94.0, 'GiB'), (3.9, 'TB/s')])
     """
     bandwidth.require("TB/s")
-    capacity.require(chip.capacity_unit)
+    if capacity.unit not in ("GB", chip.capacity_unit):
+        raise WorkloadError(f"expected a capacity in GB or {chip.capacity_unit}, "
+                            f"got {capacity.value} {capacity.unit!r}")
+    printed_bandwidth = round(chip.bandwidth / 1e12, bandwidth.digits)
     return Reproduction(
         (capacity, bandwidth),
         (capacity.like(devices * chip.capacity_value),
-         bandwidth.like(devices * chip.bandwidth / 1e12)),
-        (capacity.like(chip.capacity_value), bandwidth.like(chip.bandwidth / 1e12)))
+         bandwidth.like(devices * printed_bandwidth)),
+        (Quantity(chip.capacity_value, chip.capacity_unit, capacity.digits),
+         bandwidth.like(chip.bandwidth / 1e12)))
 
 
 def reading_speed_reproduction(words_per_minute: Quantity, quoted: Quantity) -> Reproduction:

@@ -185,17 +185,22 @@ def devices_needed(cfg: TransformerConfig, hw: Accelerator, context: int, batch:
                    dtype: str = "bf16", kv_dtype: str | None = None) -> int:
     """The fewest devices of ``hw`` whose memory holds :func:`serving_memory`.
 
+    Each device holds :attr:`~ai_workloads.core.accelerator.Accelerator.fit_bytes`: its
+    usable capacity where a source gives it, else its nominal one (``hw.fit_basis`` says
+    which). The same rule holds for :func:`fits` and :func:`max_batch`.
+
     >>> from ai_workloads.catalog import get_model, get_accelerator
     >>> devices_needed(get_model("llama-2-70b"), get_accelerator("h100-sxm"), 32768)
     2
     """
     total = serving_memory(cfg, context, batch, dtype, kv_dtype).total
-    return -(-total // hw.capacity_bytes)
+    return -(-total // hw.fit_bytes)
 
 
 def fits(cfg: TransformerConfig, hw: Accelerator, context: int, batch: int = 1,
          n_devices: int = 1, dtype: str = "bf16", kv_dtype: str | None = None) -> bool:
-    """Whether weights, KV cache and activations fit in ``n_devices`` of ``hw``.
+    """Whether weights, KV cache and activations fit in ``n_devices`` of ``hw`` (each
+    holding ``hw.fit_bytes``: usable capacity when known, else nominal).
 
     >>> from ai_workloads.catalog import get_model, get_accelerator
     >>> fits(get_model("llama-2-70b"), get_accelerator("h100-sxm"), 4096)
@@ -203,23 +208,26 @@ def fits(cfg: TransformerConfig, hw: Accelerator, context: int, batch: int = 1,
     """
     positive_int("n_devices", n_devices)
     total = serving_memory(cfg, context, batch, dtype, kv_dtype).total
-    return total <= n_devices * hw.capacity_bytes
+    return total <= n_devices * hw.fit_bytes
 
 
 def max_batch(cfg: TransformerConfig, hw: Accelerator, context: int, n_devices: int = 1,
               dtype: str = "bf16", kv_dtype: str | None = None) -> int:
     """The largest batch whose weights and KV cache fit (0 if the weights alone do not).
 
-    Decode activations (one token per sequence) are negligible and not counted.
+    Each device holds ``hw.fit_bytes`` (usable capacity when known, else nominal). Decode
+    activations (one token per sequence) are negligible and not counted.
 
     >>> from ai_workloads.catalog import get_model, get_accelerator
     >>> cfg, h100 = get_model("llama-2-70b"), get_accelerator("h100-sxm")
     >>> max_batch(cfg, h100, context=2048), max_batch(cfg, h100, context=2048, n_devices=2)
-    (0, 32)
+    (0, 49)
+    >>> h100.fit_basis    # 81,559 MiB each, as nvidia-smi reports
+    'usable'
     """
     positive_int("n_devices", n_devices)
     kv = kv_format(cfg, kv_dtype, dtype)
-    free = n_devices * hw.capacity_bytes - weight_bytes(cfg, dtype) - kv_scale_bytes(cfg, kv)
+    free = n_devices * hw.fit_bytes - weight_bytes(cfg, dtype) - kv_scale_bytes(cfg, kv)
     if free <= 0:
         return 0
     per_sequence = kv_cache_bytes(cfg, context, 1, kv) - kv_scale_bytes(cfg, kv)

@@ -5,9 +5,9 @@ vectorized :func:`~ai_workloads.analysis.sweep.decode_grid`; every number here i
 
 >>> from ai_workloads.catalog import get_model, get_accelerator
 >>> cfg, h100 = get_model("llama-2-70b"), get_accelerator("h100-sxm")
->>> curve = throughput_curve(cfg, h100, context=2048, batches=[1, 32, 33], n_devices=2)
->>> curve.max_batch, curve.fits.tolist(), curve.critical_batch is None
-(32, [True, True, False], True)
+>>> curve = throughput_curve(cfg, h100, context=2048, batches=[1, 49, 50], n_devices=2)
+>>> curve.max_batch, curve.fits.tolist(), curve.critical_batch is None, curve.fit_basis
+(49, [True, True, False], True, 'usable')
 """
 
 from __future__ import annotations
@@ -225,6 +225,8 @@ class ThroughputCurve:
     compute_ceiling: float
     kv_ceiling: float
     intensity_limit: float
+    #: Which capacity ``fits`` and ``max_batch`` count on: ``"usable"`` or ``"nominal"``.
+    fit_basis: str = "nominal"
 
     @property
     def tokens_per_s_per_sequence(self) -> Array:
@@ -257,7 +259,8 @@ def throughput_curve(cfg: TransformerConfig, hw: Accelerator, context: int,
     """Decode tokens/s against batch size on ``n_devices`` of ``hw`` (ideal tensor parallel).
 
     ``max_batch`` is the largest batch whose weights and KV cache fit
-    (:func:`~ai_workloads.analysis.memory.max_batch`); ``critical_batch`` the smallest that is
+    (:func:`~ai_workloads.analysis.memory.max_batch`, on the usable capacity when it is known,
+    else the nominal one: ``fit_basis`` says which); ``critical_batch`` the smallest that is
     compute-bound (:func:`~ai_workloads.analysis.roofline.critical_batch`; splitting work and
     bandwidth evenly over devices leaves it unchanged), ``None`` when the KV reads keep
     every batch memory-bound. ``intensity_limit`` is the FLOP/byte a decode step tends to
@@ -268,7 +271,7 @@ def throughput_curve(cfg: TransformerConfig, hw: Accelerator, context: int,
     >>> cfg, h100 = get_model("llama-2-70b"), get_accelerator("h100-sxm")
     >>> curve = throughput_curve(cfg, h100, 128, [1, 2, 4], n_devices=2)
     >>> curve.max_batch, curve.critical_batch, bool(curve.memory_bound.all())
-    (525, 325, True)
+    (788, 325, True)
     """
     positive_int("context", context)
     positive_int("n_devices", n_devices)
@@ -292,6 +295,7 @@ def throughput_curve(cfg: TransformerConfig, hw: Accelerator, context: int,
         compute_ceiling=n_devices * hw.peak(compute) / per_sequence_flops,
         kv_ceiling=n_devices * hw.bandwidth / per_sequence_kv,
         intensity_limit=per_sequence_flops / per_sequence_kv,
+        fit_basis=hw.fit_basis,
     )
 
 

@@ -2,16 +2,19 @@
 
 Each model contributes the exact integers its decode step is linear in
 (:func:`~ai_workloads.analysis.roofline.decode_coefficients`); each chip its bandwidth, peak and
-capacity; NumPy broadcasting does the rest. Results agree with the scalar
-:func:`~ai_workloads.analysis.roofline.decode_step` point by point.
+the capacity fits count on (usable when known, else nominal); NumPy broadcasting does the
+rest. Results agree with the scalar :func:`~ai_workloads.analysis.roofline.decode_step`
+point by point.
 
 >>> from ai_workloads.catalog import get_model, get_accelerator
 >>> grid = decode_grid([get_model("llama-2-7b"), get_model("llama-2-70b")],
 ...                    [get_accelerator("h100-sxm")], contexts=[2048, 8192], batches=[1, 64])
 >>> grid.time.shape
 (2, 1, 2, 2)
->>> bool(grid.fits[1, 0, 0, 0])    # 70B in bf16 does not fit one 80 GB H100
+>>> bool(grid.fits[1, 0, 0, 0])    # 70B in bf16 does not fit one 80 GiB H100
 False
+>>> grid.fit_basis                  # the H100's usable capacity is known
+('usable',)
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class DecodeGrid:
     memory_time: Array
     compute_time: Array
     fits: npt.NDArray[np.bool_]
+    #: Per chip, which capacity ``fits`` counts on: ``"usable"`` or ``"nominal"``.
+    fit_basis: tuple[str, ...] = ()
 
     @property
     def time(self) -> Array:
@@ -110,7 +115,7 @@ def decode_grid(models: Sequence[TransformerConfig], hardware: Sequence[Accelera
     bw = np.array([chip.bandwidth for chip in hardware])[None, :, None, None] * n_devices
     peak = np.array([[chip.peak(compute_dtype or weight_scheme(cfg, dtype).compute_dtype(
         chip.peak_flops)) for chip in hardware] for cfg in models])[:, :, None, None]
-    capacity = np.array([float(chip.capacity_bytes) for chip in hardware])[None, :, None, None]
+    capacity = np.array([float(chip.fit_bytes) for chip in hardware])[None, :, None, None]
 
     flops = b * (dense + s * per_key)
     kv = b * s * kv_tok + kv_scales
@@ -124,4 +129,5 @@ def decode_grid(models: Sequence[TransformerConfig], hardware: Sequence[Accelera
         memory_time=np.broadcast_to(read / bw, shape),
         compute_time=np.broadcast_to(flops / (peak * n_devices), shape),
         fits=np.broadcast_to(weights + kv <= capacity * n_devices, shape),
+        fit_basis=tuple(chip.fit_basis for chip in hardware),
     )

@@ -116,7 +116,7 @@ def get_accelerator(name: str) -> Accelerator:
     """A catalog accelerator.
 
     >>> get_accelerator("mi300x").capacity_label
-    '192 GB'
+    '192 GiB'
     >>> get_accelerator("h300")
     Traceback (most recent call last):
     ...
@@ -148,8 +148,8 @@ def resolve_model(name_or_path: str) -> TransformerConfig:
 def resolve_accelerator(name_or_path: str) -> Accelerator:
     """A catalog name, or a path to a hardware JSON file.
 
-    >>> resolve_accelerator("h200").capacity_bytes
-    141000000000
+    >>> resolve_accelerator("h200").capacity_bytes == 141 * 2**30
+    True
     """
     if name_or_path in _hardware() or not _looks_like_path(name_or_path):
         return get_accelerator(name_or_path)

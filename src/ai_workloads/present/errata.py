@@ -270,15 +270,16 @@ def _entries() -> list[_Entry]:
                words={"notes_name": str(notes_quote("batch-plot-model").words)}),
         _Entry("batch-plot-empty", "batch-plot-max",
                "'Max batch' of {notes_name} (FP16) on one {capacity} H100",
-               "the {weights} of weights never fit in {capacity}, so no batch fits and the "
-               "curve has no point; indexing batch_sizes[{fitting} - 1] then picks the last "
-               "batch, {last}",
+               "the {weights} of weights never fit in its {fit} of {basis} memory, so no batch "
+               "fits and the curve has no point; indexing batch_sizes[{fitting} - 1] then "
+               "picks the last batch, {last}",
                lambda: es.empty_batch_plot_reproduction(
                    get_model(l70), h100, int(_q("batch-plot-context").value),
                    (int(plot.quantity("start").value), int(plot.quantity("stop").value)),
                    _q("batch-plot-max")),
                correct="{0} on one H100; {1} on two H100s at {context} tokens",
-               words={"notes_name": str(notes_quote("batch-plot-model").words)}),
+               words={"notes_name": str(notes_quote("batch-plot-model").words),
+                      "basis": h100.fit_basis}),
         _Entry("larger-models-latency", "latency", "'{claim}'",
                "the bar chart shows tokens/s falling with size; time per token rises",
                lambda: es.latency_reproduction(get_model(l7), get_model(l70), h100,

@@ -151,7 +151,7 @@ def peaks_table(names: Sequence[str] | None = None) -> Table:
 
     >>> t = peaks_table(["h100-sxm"])
     >>> t.columns[:4], t.rows[0][:4]
-    (('chip', 'fp32', 'tf32', 'bf16'), ('NVIDIA H100 SXM', '67', '494.7', '989.4'))
+    (('chip', 'fp32', 'tf32', 'bf16'), ('NVIDIA H100 SXM', '66.9', '494.7', '989.4'))
     """
     chips = [get_accelerator(n) for n in (names or accelerator_names())]
     dtypes = [d for d in BITS if any(d in chip.peak_flops for chip in chips)]

@@ -32,6 +32,7 @@ from ..analysis.params import param_counts
 from ..catalog import accelerator_names, get_accelerator, model_entry, model_names
 from ..core.accelerator import Accelerator
 from ..core.config import TransformerConfig
+from ..core.units import gib
 from .format import gigabytes, pct
 
 
@@ -153,10 +154,13 @@ def models_table() -> Table:
 
 def hardware_table(chips: Sequence[Accelerator] | None = None,
                    dtype: str = "bf16") -> Table:
-    """Accelerators: peak FLOP/s for ``dtype``, bandwidth, capacity and ridge point.
+    """Accelerators: dense peak for ``dtype``, bandwidth, memory (nominal, and usable where
+    sourced), ridge point, scale-up bandwidth and board power ('–': not given).
 
-    >>> hardware_table(dtype="bf16").rows[1][:4]
-    ('h100-sxm', 'NVIDIA H100 SXM', '989.4', '3.35')
+    The fit answers count on the usable memory where it is given, else on the nominal one.
+
+    >>> hardware_table(dtype="bf16").rows[1]
+    ('h100-sxm', 'NVIDIA H100 SXM', '989.4', '3.35', '80 GiB', '79.65 GiB', '295', '900', '700')
     """
     from ..analysis.roofline import ridge_point
 
@@ -167,11 +171,49 @@ def hardware_table(chips: Sequence[Accelerator] | None = None,
         has = dtype in chip.peak_flops
         rows.append((chip.name, chip.display,
                      f"{chip.peak(dtype) / 1e12:,.1f}" if has else "–",
-                     f"{chip.bandwidth / 1e12:.2f}", chip.capacity_label,
-                     f"{ridge_point(chip, dtype):,.0f}" if has else "–"))
+                     f"{chip.bandwidth / 1e12:.2f}", chip.capacity_label, usable_cell(chip),
+                     f"{ridge_point(chip, dtype):,.0f}" if has else "–",
+                     f"{chip.interconnect / 1e9:,.0f}" if chip.interconnect else "–",
+                     f"{chip.power_w:,.0f}" if chip.power_w else "–"))
     return Table(f"Accelerators ({dtype} dense peaks)",
-                 ("name", "chip", f"{dtype} TFLOP/s", "TB/s", "memory", "ridge FLOP/B"),
-                 tuple(rows), ("l", "l", "r", "r", "r", "r"))
+                 ("name", "chip", f"{dtype} TFLOP/s", "TB/s", "memory", "usable",
+                  "ridge FLOP/B", "link GB/s", "W"),
+                 tuple(rows), ("l", "l", "r", "r", "r", "r", "r", "r", "r"),
+                 ("memory: nominal HBM (binary); usable: the device total a driver reports, "
+                  "where sourced; fits count on usable, else nominal. link: scale-up "
+                  "bandwidth, both directions together.",))
+
+
+def usable_cell(chip: Accelerator) -> str:
+    """The usable memory of ``chip`` in GiB, to two decimals ('–' where not sourced).
+
+    >>> from ai_workloads.catalog import get_accelerator
+    >>> usable_cell(get_accelerator("h100-sxm")), usable_cell(get_accelerator("tpu-v4"))
+    ('79.65 GiB', '–')
+    """
+    return "–" if chip.usable_bytes is None else f"{gib(chip.usable_bytes):,.2f} GiB"
+
+
+def capacity_table(chips: Sequence[Accelerator] | None = None) -> Table:
+    """Each chip's memory: the sheet's wording, nominal bytes, usable bytes where sourced, and
+    which of the two the fit answers count on, with the page the usable figure comes from.
+
+    >>> capacity_table().rows[1][2:5]
+    ('85,899,345,920 (80 GiB)', '85,520,809,984 (79.65 GiB)', 'usable')
+    """
+    chips = list(chips) if chips is not None else [get_accelerator(n)
+                                                   for n in accelerator_names()]
+    rows = []
+    for chip in chips:
+        usable = ("–" if chip.usable_bytes is None
+                  else f"{chip.usable_bytes:,} ({usable_cell(chip)})")
+        source = chip.sources.get("usable_bytes")
+        rows.append((chip.display, chip.printed_capacity or "–",
+                     f"{chip.capacity_bytes:,} ({chip.capacity_label})", usable, chip.fit_basis,
+                     f"[driver total]({source})" if source else "–"))
+    return Table("Memory capacity", ("chip", "sheet says", "nominal bytes", "usable bytes",
+                                     "fits use", "usable from"),
+                 tuple(rows), ("l", "l", "r", "r", "l", "l"))
 
 
 def bytes_cell(n_bytes: float) -> str:

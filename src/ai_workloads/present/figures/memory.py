@@ -34,10 +34,11 @@ from ...analysis.serving import (
 from ...catalog import model_entry
 from ...core.accelerator import Accelerator
 from ...core.config import TransformerConfig
+from ...core.errors import WorkloadError
 from ...core.units import gb, gib
 from ..format import thousands
 from ..style import OKABE_ITO, colors, label_axes, new_figure
-from ..tables import Table
+from ..tables import Table, usable_cell
 
 #: Marker shapes for workload points, so that points differ by shape as well as colour.
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*")
@@ -58,49 +59,123 @@ def _display(name: str) -> str:
 # ------------------------------------------------------------------ figures
 
 
-def roofline_figure(curve: RooflineCurve, points: Sequence[WorkloadPoint]) -> Figure:
-    """The roofline of one chip (log-log) with its ridge point and workloads placed on it.
+#: How each compute format's roof is drawn: colour (Okabe–Ito) and line style, so that roofs
+#: differ by style as well as colour.
+ROOF_STYLES: dict[str, tuple[str, str]] = {
+    "fp32": (OKABE_ITO["sky_blue"], ":"), "tf32": (OKABE_ITO["sky_blue"], "--"),
+    "bf16": (OKABE_ITO["black"], "-"), "fp16": (OKABE_ITO["black"], "-"),
+    "fp8": (OKABE_ITO["blue"], "--"), "fp6": (OKABE_ITO["bluish_green"], ":"),
+    "fp4": (OKABE_ITO["vermillion"], "-."), "int8": (OKABE_ITO["reddish_purple"], "--"),
+    "int4": (OKABE_ITO["reddish_purple"], ":"),
+}
+#: Colours of workload points: none of them is a roof's colour.
+_POINT_COLOURS = (OKABE_ITO["orange"], OKABE_ITO["sky_blue"], OKABE_ITO["reddish_purple"],
+                  OKABE_ITO["bluish_green"], OKABE_ITO["yellow"])
 
-    ``points`` are :class:`~ai_workloads.analysis.serving.WorkloadPoint` objects; each is drawn at
-    its intensity and attainable FLOP/s, and named in the legend with its intensity.
+
+def _draw_roofs(ax: Axes, curves: Sequence[RooflineCurve], label_chip: bool) -> None:
+    """Each curve's roof in its format's style, with a short ridge tick at its knee."""
+    tera = 1e12
+    for curve in curves:
+        colour, style = ROOF_STYLES.get(curve.dtype, (OKABE_ITO["black"], "-"))
+        name = f"{curve.hardware}, {curve.dtype}" if label_chip else curve.dtype
+        ax.plot(curve.intensity, curve.attainable / tera, color=colour, linestyle=style,
+                linewidth=1.8, label=f"{name} roof (ridge {curve.ridge:,.0f} FLOP/byte)")
+        ax.plot([curve.ridge], [curve.peak / tera], linestyle="none", marker="|",
+                markersize=10, markeredgewidth=1.6, color=colour)
+
+
+def roofline_figure(curves: RooflineCurve | Sequence[RooflineCurve],
+                    points: Sequence[WorkloadPoint]) -> Figure:
+    """The roofline of one chip (log-log), one roof per compute format, with workloads.
+
+    ``curves`` are :class:`~ai_workloads.analysis.serving.RooflineCurve` objects of one chip
+    (one per format, e.g. bf16 and fp8); the first sets the shaded memory- and compute-bound
+    regions and the marked ridge point. ``points`` (:class:`WorkloadPoint`) are drawn at
+    their intensity and attainable FLOP/s, named in the legend with their intensity.
 
     >>> from ai_workloads.catalog import get_accelerator
     >>> from ai_workloads.analysis.serving import roofline_curve, workload_point
     >>> h100 = get_accelerator("h100-sxm")
     >>> pts = [workload_point(n, i, h100) for n, i in (("a", 1.0), ("b", 500.0))]
-    >>> ax = roofline_figure(roofline_curve(h100), pts).axes[0]
+    >>> roofs = [roofline_curve(h100, "bf16"), roofline_curve(h100, "fp8")]
+    >>> ax = roofline_figure(roofs, pts).axes[0]
     >>> len(ax.lines), ax.get_xscale(), ax.get_yscale()
-    (4, 'log', 'log')
+    (7, 'log', 'log')
     """
-    fig, ax = new_figure(figsize=(6.4, 4.0))
+    curves = [curves] if isinstance(curves, RooflineCurve) else list(curves)
+    if not curves:
+        raise WorkloadError("give at least one roofline curve")
+    first = curves[0]
+    fig, ax = new_figure(figsize=(6.4, 4.2))
     tera = 1e12
-    ax.plot(curve.intensity, curve.attainable / tera, color=OKABE_ITO["black"],
-            label=f"roofline, {curve.hardware} ({curve.dtype})")
-    ridge_y = curve.peak / tera
-    ax.fill_between(curve.intensity, curve.attainable / tera, curve.attainable.min() / tera,
-                    where=curve.intensity <= curve.ridge, color=OKABE_ITO["sky_blue"],
-                    alpha=0.15, linewidth=0, label="memory-bound region")
-    ax.fill_between(curve.intensity, curve.attainable / tera, curve.attainable.min() / tera,
-                    where=curve.intensity >= curve.ridge, color=OKABE_ITO["orange"],
-                    alpha=0.12, linewidth=0, label="compute-bound region")
-    ax.axvline(curve.ridge, color=OKABE_ITO["reddish_purple"], linestyle="--", linewidth=1.2)
-    ax.annotate(f"ridge point\n{curve.ridge:,.0f} FLOP/byte", xy=(curve.ridge, ridge_y),
-                xytext=(curve.ridge * 1.6, ridge_y * 2.2), fontsize=9,
-                color=OKABE_ITO["reddish_purple"],
-                arrowprops={"arrowstyle": "->", "color": OKABE_ITO["reddish_purple"]})
-    palette = colors(min(len(points), 6)) if points else []
+    floor = min(c.attainable.min() for c in curves) / tera
+    top = max(c.peak for c in curves) / tera
+    ax.fill_between(first.intensity, first.attainable / tera, floor,
+                    where=first.intensity <= first.ridge, color=OKABE_ITO["sky_blue"],
+                    alpha=0.15, linewidth=0, label=f"memory-bound ({first.dtype})")
+    ax.fill_between(first.intensity, first.attainable / tera, floor,
+                    where=first.intensity >= first.ridge, color=OKABE_ITO["orange"],
+                    alpha=0.12, linewidth=0, label=f"compute-bound ({first.dtype})")
+    _draw_roofs(ax, curves, label_chip=False)
+    ax.axvline(first.ridge, color=OKABE_ITO["black"], linestyle=":", linewidth=1.0)
+    ridge_y = first.peak / tera
+    ax.annotate(f"{first.dtype} ridge point\n{first.ridge:,.0f} FLOP/byte",
+                xy=(first.ridge, ridge_y), xytext=(first.ridge * 1.6, ridge_y / 9),
+                fontsize=9, arrowprops={"arrowstyle": "->", "color": OKABE_ITO["black"]})
     for i, point in enumerate(points):
         ax.plot([point.intensity], [point.attainable / tera], linestyle="none",
                 marker=_MARKERS[i % len(_MARKERS)], markersize=8,
-                color=palette[i % len(palette)], markeredgecolor=OKABE_ITO["black"],
+                color=_POINT_COLOURS[i % len(_POINT_COLOURS)],
+                markeredgecolor=OKABE_ITO["black"],
                 label=f"{point.name}: {_short(point.intensity)} FLOP/byte")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlim(curve.intensity[0], curve.intensity[-1])
-    ax.set_ylim(curve.attainable.min() / tera, ridge_y * 6)
-    label_axes(ax, xlabel="arithmetic intensity (FLOP/byte)",
-               ylabel="attainable TFLOP/s")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_xlim(first.intensity[0], first.intensity[-1])
+    ax.set_ylim(floor, top * 6)
+    label_axes(ax, xlabel="arithmetic intensity (FLOP/byte)", ylabel="attainable TFLOP/s",
+               title=f"Roofline of the {first.hardware}")
+    ax.legend(loc="upper left", fontsize=7.5)
+    return fig
+
+
+def rooflines_figure(chips: Sequence[Sequence[RooflineCurve]], columns: int = 3) -> Figure:
+    """Small multiples: one panel per chip, each with one roof per compute format it has
+    (bf16, fp8, fp4, ...), on shared log-log axes so that the panels compare.
+
+    ``chips`` holds, per chip, its :class:`RooflineCurve` objects (one per format).
+
+    >>> from ai_workloads.catalog import get_accelerator
+    >>> from ai_workloads.analysis.serving import roofline_curve
+    >>> b200, h100 = get_accelerator("b200"), get_accelerator("h100-sxm")
+    >>> fig = rooflines_figure([[roofline_curve(b200, f) for f in ("bf16", "fp8", "fp4")],
+    ...                         [roofline_curve(h100, f) for f in ("bf16", "fp8")]], columns=2)
+    >>> [len(ax.lines) for ax in fig.axes]
+    [6, 4]
+    """
+    if not chips or not all(chips):
+        raise WorkloadError("give at least one chip, each with at least one roofline curve")
+    rows = -(-len(chips) // columns)
+    fig, axes = new_figure(rows, columns, figsize=(3.1 * columns, 2.7 * rows + 0.5),
+                           sharex=True, sharey=True)
+    flat = list(np.atleast_1d(axes).ravel())
+    tera = 1e12
+    for ax, curves in zip(flat, chips, strict=False):
+        _draw_roofs(ax, curves, label_chip=False)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(curves[0].hardware, fontsize=9.5)
+        ax.legend(loc="lower right", fontsize=6.5, handlelength=2.6)
+    for ax in flat[len(chips):]:
+        ax.set_visible(False)
+    low = min(c.intensity[0] for cs in chips for c in cs)
+    high = max(c.intensity[-1] for cs in chips for c in cs)
+    floor = min(c.attainable.min() for cs in chips for c in cs) / tera
+    top = max(c.peak for cs in chips for c in cs) / tera
+    flat[0].set_xlim(low, high)
+    flat[0].set_ylim(floor, top * 3)
+    fig.supxlabel("arithmetic intensity (FLOP/byte)", fontsize=10)
+    fig.supylabel("attainable TFLOP/s", fontsize=10)
     return fig
 
 
@@ -156,7 +231,7 @@ def _draw_batching(ax: Axes, curve: ThroughputCurve, hardware: str) -> None:
                     xycoords=("axes fraction", "data"), xytext=(0, offset),
                     textcoords="offset points", va=va, fontsize=8, color=colour)
     ax.axvline(curve.max_batch, color=limit, linestyle="--", linewidth=1.4,
-               label=f"memory limit, B = {curve.max_batch}")
+               label=f"memory limit ({curve.fit_basis} memory), B = {curve.max_batch}")
     if curve.critical_batch is not None:
         ax.axvline(curve.critical_batch, color=OKABE_ITO["black"], linestyle=":",
                    linewidth=1.2, label=f"critical batch, B = {curve.critical_batch}")
@@ -196,23 +271,29 @@ def bandwidth_wall_figure(rates: Sequence[DecodeRate], reading_tokens_per_s: flo
 # ------------------------------------------------------------------ tables
 
 
-def hardware_roofline_table(chips: Sequence[Accelerator], dtype: str = "bf16") -> Table:
-    """Chips with dense peak, bandwidth, capacity (spec-sheet unit), ridge point and source.
+def hardware_roofline_table(chips: Sequence[Accelerator],
+                            formats: Sequence[str] = ("bf16", "fp8", "fp4")) -> Table:
+    """Chips with their dense peak per compute format ('–' where the chip has none),
+    bandwidth, memory (nominal, and usable where sourced), the ridge point of the first
+    format, and the spec sheet.
 
     >>> from ai_workloads.catalog import get_accelerator
     >>> table = hardware_roofline_table([get_accelerator("tpu-v4")])
-    >>> table.rows[0][:6]
-    ('Google TPU v4', '2021', '275.0', '1.20', '32 GiB', '229')
+    >>> table.rows[0][:9]
+    ('Google TPU v4', '2022', '275.0', '–', '–', '1.20', '32 GiB', '–', '229')
     """
+    first = formats[0]
     rows = tuple(
-        (chip.display, str(chip.year), f"{chip.peak(dtype) / 1e12:,.1f}",
-         f"{chip.bandwidth / 1e12:.2f}", chip.capacity_label,
-         f"{ridge_point(chip, dtype):,.0f}", f"[spec sheet]({chip.source})")
+        (chip.display, str(chip.year),
+         *(f"{chip.peak(f) / 1e12:,.1f}" if f in chip.peak_flops else "–" for f in formats),
+         f"{chip.bandwidth / 1e12:.2f}", chip.capacity_label, usable_cell(chip),
+         f"{ridge_point(chip, first):,.0f}" if first in chip.peak_flops else "–",
+         f"[spec sheet]({chip.source})")
         for chip in chips)
-    return Table(f"Accelerators ({dtype} dense peaks)",
-                 ("chip", "year", f"{dtype} TFLOP/s", "bandwidth TB/s", "memory",
-                  "ridge FLOP/byte", "source"),
-                 rows, ("l", "r", "r", "r", "r", "r", "l"))
+    return Table(f"Accelerators (dense peaks: {', '.join(formats)})",
+                 ("chip", "year", *(f"{f} TFLOP/s" for f in formats), "bandwidth TB/s",
+                  "memory", "usable", f"{first} ridge FLOP/byte", "source"),
+                 rows, ("l", "r", *("r" for _ in formats), "r", "r", "r", "r", "l"))
 
 
 def intensity_table(costs: Sequence[MatmulCost], hw: Accelerator,
@@ -282,8 +363,8 @@ def batching_table(curve: ThroughputCurve, batches: Sequence[int]) -> Table:
     >>> from ai_workloads.catalog import get_model, get_accelerator
     >>> from ai_workloads.analysis.serving import throughput_curve
     >>> curve = throughput_curve(get_model("llama-2-70b"), get_accelerator("h100-sxm"), 2048,
-    ...                          [1, 32, 33], n_devices=2)
-    >>> [row[2] for row in batching_table(curve, [32, 33]).rows]
+    ...                          [1, 49, 50], n_devices=2)
+    >>> [row[2] for row in batching_table(curve, [49, 50]).rows]
     ['yes', 'no']
     """
     rows = []
@@ -295,6 +376,6 @@ def batching_table(curve: ThroughputCurve, batches: Sequence[int]) -> Table:
                      f"{curve.tokens_per_s_per_sequence[i]:,.1f}",
                      f"{curve.ms_per_token[i]:,.1f}"))
     return Table("Batching",
-                 ("B", "KV cache GB", "fits", "tokens/s (all)", "tokens/s per sequence",
-                  "ms per token"),
+                 ("B", "KV cache GB", f"fits ({curve.fit_basis} memory)", "tokens/s (all)",
+                  "tokens/s per sequence", "ms per token"),
                  tuple(rows), ("r", "r", "l", "r", "r", "r"))
