@@ -1,9 +1,10 @@
 """Sphinx configuration of the lecture site "AI Workloads & Dataflow".
 
 Equivalent to ``sphinx-build -c . docs _build/html``; ``make html`` builds it with
-``python docs/_ext/sitebuild.py``, which also runs every doctest. The build machinery
-(source fingerprint, execution cache, offline MathJax, notebook downloads) lives in the
-local Sphinx extension ``docs/_ext/sitebuild.py``; this file only states settings.
+``python -m sitebuild`` (``docs/_ext`` on the path), which also runs every doctest. The
+build machinery (source fingerprint, execution cache, kernels, offline MathJax, notebook
+downloads) lives in the local Sphinx extension ``docs/_ext/sitebuild/``; this file only
+states settings.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
-    "sitebuild",  # fingerprint, cache, offline MathJax, .ipynb downloads
+    "sitebuild",  # fingerprint, cache, IPC kernels, progress, offline MathJax, downloads
 ]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"

@@ -1,14 +1,17 @@
 """The site's build machinery: strictness, caching, offline assets, deterministic figures.
 
 The ``site`` tests build a tiny copy of the site (the repository's ``conf.py`` and
-``docs/_static``, plus an index and one chapter written here) with
-``python docs/_ext/sitebuild.py`` in a subprocess, as ``make html`` does.
+``docs/_static``, plus an index and one chapter written here) with ``python -m sitebuild``
+(``docs/_ext`` on ``PYTHONPATH``) in a subprocess, as ``make html`` does.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import os
+import pkgutil
 import re
 import shutil
 import subprocess
@@ -18,10 +21,13 @@ from pathlib import Path
 
 import pytest
 import sitebuild
+from sitebuild.notebooks import strip_run_metadata
 
 from ai_workloads.present import style
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Where the build machinery lives (``python -m sitebuild`` needs it on the path).
+EXTENSIONS = ROOT / "docs" / "_ext"
 
 INDEX = """\
 # Tiny site
@@ -71,13 +77,13 @@ def make_site(tmp_path: Path, cell: str = "", expected: str = "42") -> Path:
 
 
 def run_build(site: Path, *extra: str, ci: bool = True) -> subprocess.CompletedProcess[str]:
-    """``python docs/_ext/sitebuild.py -n -W`` on the tiny site, as ``make html`` runs it."""
+    """``python -m sitebuild -n -W`` on the tiny site, as ``make html`` runs it."""
     env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(EXTENSIONS), env.get("PYTHONPATH")]))
     if ci:
         env["CI"] = "true"
     command = [
-        sys.executable, str(ROOT / "docs" / "_ext" / "sitebuild.py"),
-        "-n", "-W", "--keep-going", "-j", "1",
+        sys.executable, "-m", "sitebuild", "-n", "-W", "--keep-going",
         "--source", str(site / "docs"), "--confdir", str(site), "--out", str(site / "_build"),
         *extra,
     ]
@@ -94,10 +100,12 @@ def test_failing_cell_fails_the_build_with_its_traceback(tmp_path: Path) -> None
     site = make_site(tmp_path, cell='raise RuntimeError("planted failure 7a3f")')
     result = run_build(site)
     text = output(result)
-    assert result.returncode != 0, text
+    assert result.returncode == 2, text
     assert "RuntimeError" in text
     assert "planted failure 7a3f" in text
     assert "Traceback" in text or "---------------" in text
+    assert "chapters/tiny: a cell FAILED after" in text
+    assert "sitebuild: a code cell failed in" in text
     assert not (site / "_build" / "html" / "chapters" / "tiny.html").exists()
 
 
@@ -107,7 +115,8 @@ def test_failing_doctest_fails_the_build(tmp_path: Path) -> None:
     result = run_build(site)
     text = output(result)
     assert result.returncode == 1, text
-    assert "1 failure in tests" in text
+    assert "sitebuild: doctest FAILED (warnings or failed doctests)" in text
+    assert "1 example, 1 failed" in text
     assert "Expected:\n    41\nGot:\n    42" in text
 
 
@@ -115,14 +124,27 @@ def test_failing_doctest_fails_the_build(tmp_path: Path) -> None:
 def test_passing_build_is_strict_offline_and_cached(tmp_path: Path) -> None:
     site = make_site(tmp_path)
     first = run_build(site, ci=False)
-    assert first.returncode == 0, output(first)
-    assert "Executed notebook" in output(first)
+    log = output(first)
+    assert first.returncode == 0, log
+    # The log is progress a person wants: the chapter executing, its time, the verdicts.
+    assert "  chapters/tiny: executing\n" in first.stdout
+    assert re.search(r"^  chapters/tiny: executed in \d+\.\d s$", first.stdout, re.M)
+    assert "sitebuild: html: read 2 pages in" in first.stdout
+    assert "1 notebook executed" in first.stdout
+    assert re.search(r"^sitebuild: html ok in \d+\.\d s$", first.stdout, re.M)
+    assert "sitebuild: doctest ok in" in first.stdout
+    assert ": 1 example, all passed" in first.stdout
+    assert re.search(r"^sitebuild: built in \d+\.\d s; the site is in ", first.stdout, re.M)
+    # ... and nothing else: no warning, no kernel over TCP, no configuration dump.
+    assert first.stderr == "", first.stderr
+    for noise in ("WARNING", "over TCP", "MdParserConfig(", "NbParserConfig(", "Running Sphinx"):
+        assert noise not in log, noise
     html_dir = site / "_build" / "html"
     page = (html_dir / "chapters" / "tiny.html").read_text(encoding="utf-8")
 
     # glue put the computed value in the prose; doctests ran.
     assert '<span class="pasted-text">42</span>' in page
-    assert "1 passed and 0 failed" in output(first)
+    assert "1 passed and 0 failed" in (site / "_build" / "doctest" / "output.txt").read_text()
 
     # Nothing is loaded from another host; MathJax is served by the site.
     loads = re.findall(r'<(?:script|link|img)[^>]*(?:src|href)="([^"]*)"', page)
@@ -138,13 +160,25 @@ def test_passing_build_is_strict_offline_and_cached(tmp_path: Path) -> None:
     ]
     assert 'href="../_sources/chapters/tiny.ipynb"' in page
 
-    # No change: nothing re-executes. A new package fingerprint: everything does.
+    # No change at all: the build stops before Sphinx starts.
     second = run_build(site, ci=False)
     assert second.returncode == 0, output(second)
-    assert "Executed notebook" not in output(second)
-    third = run_build(site, "-D", "ai_workloads_fingerprint=" + "0" * 64, ci=False)
+    assert "sitebuild: nothing changed since the last build" in second.stdout
+    assert "executing" not in second.stdout
+    # Prose changed: the page is read again, its outputs come from the cache.
+    chapter = site / "docs" / "chapters" / "tiny.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n",
+                       encoding="utf-8")
+    third = run_build(site, ci=False)
     assert third.returncode == 0, output(third)
-    assert "Executed notebook" in output(third)
+    assert "executing" not in third.stdout
+    assert "sitebuild: html: read 1 page in" in third.stdout
+    assert "1 from the cache" in third.stdout
+    assert "One more sentence." in (html_dir / "chapters" / "tiny.html").read_text()
+    # A new package fingerprint: everything executes again, in a new cache folder.
+    fourth = run_build(site, "-D", "ai_workloads_fingerprint=" + "0" * 64, ci=False)
+    assert fourth.returncode == 0, output(fourth)
+    assert "  chapters/tiny: executing" in fourth.stdout
     caches = sorted(p.name for p in (site / "_build" / ".jupyter_cache").iterdir())
     assert caches == ["0" * 16]  # the old cache folder was pruned
 
@@ -214,11 +248,56 @@ def test_notebook_download_drops_run_data() -> None:
         ],
         "metadata": {},
     }
-    cleaned = json.loads(sitebuild.strip_run_metadata(json.dumps(notebook)))
+    cleaned = json.loads(strip_run_metadata(json.dumps(notebook)))
     assert cleaned["cells"] == [
         {"id": "cell-0", "metadata": {}},
         {"id": "cell-1", "metadata": {"tags": ["remove-cell"]}},
     ]
+
+
+def test_notebook_download_joins_printed_text_however_it_was_sent() -> None:
+    # print("6 * 7 =", 42) sent in two messages on a busy machine, in one on a quiet one.
+    def cell(*chunks: str) -> dict[str, object]:
+        return {"cell_type": "code", "metadata": {}, "source": 'print("6 * 7 =", 42)',
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": chunk}
+                            for chunk in chunks]}
+
+    busy = strip_run_metadata(json.dumps({"cells": [cell("6 * 7 =", " 42\n")], "metadata": {}}))
+    quiet = strip_run_metadata(json.dumps({"cells": [cell("6 * 7 = 42\n")], "metadata": {}}))
+    assert busy == quiet
+    assert json.loads(busy)["cells"][0]["outputs"] == [
+        {"output_type": "stream", "name": "stdout", "text": "6 * 7 = 42\n"}]
+
+
+def test_fingerprint_covers_the_package_the_chapters_import() -> None:
+    import ai_workloads
+
+    folder = Path(ai_workloads.__file__).resolve().parent
+    assert sitebuild.cache.package_dir() == folder
+    assert sitebuild.source_fingerprint() == sitebuild.source_fingerprint(folder)
+
+
+def test_kernels_talk_over_unix_sockets() -> None:
+    from sitebuild.kernels import IPCKernelManager
+
+    first, second = IPCKernelManager(), IPCKernelManager()
+    assert (first.transport, second.transport) == ("ipc", "ipc")
+    assert first.ip != second.ip  # no two kernels share an address
+
+
+def test_build_machinery_modules_are_small_and_every_function_has_an_example() -> None:
+    for info in pkgutil.iter_modules(sitebuild.__path__, "sitebuild."):
+        module = importlib.import_module(info.name)
+        assert len(inspect.getsource(module).splitlines()) <= 450, info.name
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                doc = inspect.getdoc(obj) or ""
+                shown = f"{name}(" in (inspect.getdoc(module) or "") or any(
+                    f"{name}(" in (inspect.getdoc(other) or "") for other in vars(module).values()
+                    if inspect.isfunction(other) and other is not obj)
+                assert ">>>" in doc or shown, f"{info.name}.{name} has no example"
 
 
 def test_chapter_template_uses_every_mechanism() -> None:
