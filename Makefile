@@ -6,33 +6,53 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SPHINX_OPTS ?= -n -W --keep-going
+# The site's build machinery (a local Sphinx extension and the build driver) lives beside
+# the pages, outside the package.
+SITEBUILD := PYTHONPATH=docs/_ext$${PYTHONPATH:+:$$PYTHONPATH} $(BIN)/python -m sitebuild
+# axe-core for the accessibility tests, as pinned in tests/browser/package-lock.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: all html doctest test lint typecheck unit bench serve clean lock
 
 all: html
 
+# pip at -qq prints errors only (its warnings, e.g. about the machine's own pip settings,
+# are no news to the person building); a failed install still stops here.
 $(STAMP): pyproject.toml constraints.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[docs,test]"
-	touch $(STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing the pinned packages of constraints.txt into $(VENV) ..."
+	@$(BIN)/python -m pip install -qq --upgrade pip
+	@$(BIN)/python -m pip install -qq -c constraints.txt -e ".[docs,test]"
+	@touch $(STAMP)
 
 html: $(STAMP)
-	$(BIN)/python docs/_ext/sitebuild.py $(SPHINX_OPTS)
+	@$(SITEBUILD) $(SPHINX_OPTS)
 
 doctest: $(STAMP)
-	$(BIN)/python docs/_ext/sitebuild.py --doctest-only $(SPHINX_OPTS)
+	@$(SITEBUILD) --doctest-only $(SPHINX_OPTS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks conf.py
+	$(BIN)/ruff check src tests benchmarks conf.py docs/_ext
 	$(BIN)/mypy
+	MYPYPATH=docs/_ext $(BIN)/mypy -p sitebuild
+
+# Installed when missing (or when the lock changes); without npm the accessibility tests
+# skip with a note.
+$(AXE): tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "installing axe-core (tests/browser/package-lock.json) ..."; \
+	  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null \
+	    && touch $@; \
+	else \
+	  echo "npm is missing: the accessibility tests will skip (apt-get install npm)"; \
+	fi
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
 # The site build (HTML + every doctest of pages and API) is part of the tests; the browser
 # tests then visit the pages it wrote.
-test: $(STAMP) lint html
+test: $(STAMP) lint html $(AXE)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
