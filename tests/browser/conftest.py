@@ -3,9 +3,12 @@
 The site is the one ``make html`` wrote to ``_build/html`` (``make test`` builds it first);
 when it is missing, it is built here. A threaded ``http.server`` serves it on 127.0.0.1 at
 a free port. Debian's Chromium (``apt-get install chromium``), driven by Playwright,
-visits every page once in one browser context; every request is recorded, and any request
-to another host is aborted. What each visit found is kept in a :class:`PageVisit`, which
+visits every page once; every request is counted, and any request to another host is
+recorded and aborted. The pages are shared out between one browser per CPU core (two at most), which
+visit them at the same time. What each visit found is kept in a :class:`PageVisit`, which
 the tests of ``test_pages.py`` and ``test_a11y.py`` then check.
+
+axe-core is installed by ``make test`` (``npm ci --prefix tests/browser``) when missing.
 
 Without Chromium, Playwright or axe-core the browser tests skip with a line saying how to
 install them, unless ``AI_WORKLOADS_REQUIRE_BROWSER=1`` (set by ``.ci/run``) makes them
@@ -14,10 +17,12 @@ fail instead.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,6 +71,9 @@ CHROMIUM_ARGS = (
 )
 #: Milliseconds allowed for one page to load, typeset its math or find search results.
 TIMEOUT_MS = 30_000
+#: Browsers visiting pages at the same time: one per CPU core, at most two (axe-core's
+#: checks keep a core busy; more browsers than cores only wait for each other).
+CRAWLERS = max(1, min(2, os.cpu_count() or 1))
 #: Time MathJax needs: wait for its startup promise, then for typesetting to end.
 MATHJAX_DONE = """async () => {
   if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise) { return false; }
@@ -175,8 +183,12 @@ def build_site() -> None:
     A warning (status 1) still leaves a complete site to visit; ``make html`` is where
     warnings fail. An error (status 2) leaves none.
     """
-    command = [sys.executable, "-m", "ai_workloads.sitebuild", "-n", "-W", "--keep-going", "-q"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "docs" / "_ext"),
+                                                      env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "sitebuild", "-n", "-W", "--keep-going", "-q"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=False)
     if result.returncode not in (0, 1) or not (SITE / "index.html").is_file():
         pytest.fail(f"make html failed (status {result.returncode}):\n"
                     f"{result.stdout[-4000:]}{result.stderr[-4000:]}", pytrace=False)
@@ -226,8 +238,14 @@ def browser_context(server: str) -> Iterator[Any]:
     executable = chromium_path()
     if executable is None:
         missing("Chromium is missing: apt-get install chromium")
-    with tempfile.TemporaryDirectory(prefix="site-browser-") as profile, \
-            sync_playwright() as playwright:
+    with sync_playwright() as playwright, chromium_context(playwright, executable) as context:
+        yield context
+
+
+@contextlib.contextmanager
+def chromium_context(playwright: Any, executable: Path) -> Iterator[Any]:
+    """A headless Chromium with a fresh profile, as every visit of the site sees it."""
+    with tempfile.TemporaryDirectory(prefix="site-browser-") as profile:
         context = playwright.chromium.launch_persistent_context(
             profile,
             executable_path=str(executable),
@@ -252,6 +270,17 @@ def local(url: str, base: str) -> bool:
     if parts.scheme in ("data", "blob", "about"):
         return True
     return parts.netloc == urlsplit(base).netloc and parts.scheme == "http"
+
+
+def foreign_requests(base: str) -> re.Pattern[str]:
+    """A pattern matching every URL that is neither on the local server nor network-free.
+
+    >>> pattern = foreign_requests("http://127.0.0.1:8000/")
+    >>> [bool(pattern.match(url)) for url in ("http://127.0.0.1:8000/a.css",
+    ...  "https://cdn.example.org/x.js", "data:image/png;base64,AA", "http://127.0.0.1:9/")]
+    [False, True, False, True]
+    """
+    return re.compile("^(?!" + re.escape(base) + "|data:|blob:|about:)")
 
 
 def visit(page: Any, base: str, path: str, visit_record: PageVisit, axe: bool) -> None:
@@ -280,24 +309,39 @@ def visit(page: Any, base: str, path: str, visit_record: PageVisit, axe: bool) -
         visit_record.seconds["screenshot"] = time.perf_counter() - start
 
 
-@pytest.fixture(scope="session")
-def crawl(browser_context: Any, server: str, site: Path) -> Crawl:
-    """Visit every page once, recording what each one requested and showed."""
-    axe = AXE_SCRIPT.is_file()
-    visits = {path: PageVisit(path) for path in page_paths(site)}
-    hosts: Counter[str] = Counter()
+def share_out(site: Path, paths: list[str], crawlers: int) -> list[list[str]]:
+    """Pages for each crawler: the biggest first, each to the crawler with the fewest bytes
+    so far (a page's checks take time in proportion to its size), each list sorted.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for name, size in {"a.html": 900, "b.html": 500, "c.html": 300, "d.html": 200}.items():
+    ...         _ = (Path(tmp) / name).write_text("x" * size)
+    ...     share_out(Path(tmp), ["a.html", "b.html", "c.html", "d.html"], 2)
+    [['a.html'], ['b.html', 'c.html', 'd.html']]
+    """
+    groups: list[list[str]] = [[] for _ in range(max(1, crawlers))]
+    loads = [0] * len(groups)
+    for path in sorted(paths, key=lambda p: (-(site / p).stat().st_size, p)):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(path)
+        loads[lightest] += (site / path).stat().st_size
+    return [sorted(group) for group in groups if group]
+
+
+def crawl_pages(context: Any, server: str, paths: list[str], visits: dict[str, PageVisit],
+                hosts: Counter[str], axe: bool) -> None:
+    """Visit ``paths`` in one browser context, filling their records in ``visits``."""
     current: list[PageVisit] = []
 
-    def route(route: Any) -> None:
-        url = route.request.url
-        parts = urlsplit(url)
+    def on_request(request: Any) -> None:
+        parts = urlsplit(request.url)
         hosts[parts.netloc or parts.scheme] += 1
-        if local(url, server):
-            route.continue_()
-        else:
-            if current:
-                current[0].foreign_requests.append(url)
-            route.abort()
+
+    def abort(route: Any) -> None:
+        if current:
+            current[0].foreign_requests.append(route.request.url)
+        route.abort()
 
     def on_console(message: Any) -> None:
         if message.type == "error" and current:
@@ -315,20 +359,62 @@ def crawl(browser_context: Any, server: str, site: Path) -> Crawl:
         if current and response.status >= 400:
             current[0].failed_requests.append(f"{response.url} (HTTP {response.status})")
 
-    browser_context.route("**/*", route)
-    page = browser_context.new_page()
+    # Only requests for another host are intercepted (the pattern is matched inside the
+    # browser's driver); the site's own requests load at full speed and are only counted.
+    context.route(foreign_requests(server), abort)
+    page = context.new_page()
+    page.on("request", on_request)
     page.on("console", on_console)
     page.on("pageerror", on_page_error)
     page.on("requestfailed", on_failed)
     page.on("response", on_response)
     try:
-        for path, record in visits.items():
-            current[:] = [record]
-            visit(page, server, path, record, axe)
+        for path in paths:
+            current[:] = [visits[path]]
+            visit(page, server, path, visits[path], axe)
     finally:
         current.clear()
         page.close()
-    result = Crawl(server, visits, hosts, axe)
+
+
+@pytest.fixture(scope="session")
+def crawl(browser_context: Any, server: str, site: Path) -> Crawl:
+    """Visit every page once, recording what each one requested and showed.
+
+    The first share of the pages is visited in ``browser_context``; each other share in a
+    browser of its own, started in a thread (Playwright wants one instance per thread).
+    """
+    from playwright.sync_api import sync_playwright
+
+    axe = AXE_SCRIPT.is_file()
+    paths = page_paths(site)
+    visits = {path: PageVisit(path) for path in paths}
+    shares = share_out(site, paths, CRAWLERS)
+    hosts: list[Counter[str]] = [Counter() for _ in shares]
+    errors: list[BaseException] = []
+    executable = chromium_path()
+
+    def crawl_in_own_browser(index: int) -> None:
+        try:
+            assert executable is not None
+            with sync_playwright() as playwright, \
+                    chromium_context(playwright, executable) as context:
+                crawl_pages(context, server, shares[index], visits, hosts[index], axe)
+        except BaseException as error:  # reported in the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=crawl_in_own_browser, args=(index,),
+                                name=f"crawler-{index}") for index in range(1, len(shares))]
+    for thread in threads:
+        thread.start()
+    try:
+        crawl_pages(browser_context, server, shares[0], visits, hosts[0], axe)
+    finally:
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    result = Crawl(server, visits, sum(hosts, Counter()), axe)
     write_summary(result)
     return result
 
