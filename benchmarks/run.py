@@ -1,8 +1,11 @@
 """Run the benchmarks: every ``benchmarks/bench_*.py``, or one with ``--only NAME``.
 
 Each benchmark module exposes ``run() -> dict``: it prints a human-readable report and
-returns its figures. This driver prints a header and the wall time of each, and writes all
-figures, with a description of the machine, as JSON to ``bench-results/bench.json``.
+returns its figures. This driver prints a header and the wall time of each, then every
+target the benchmarks report (figures under ``"targets"``: name, value, limit, unit, ok)
+with the machine's load average, and writes all figures, with a description of the machine,
+as JSON to ``bench-results/bench.json``. Timings taken while other work runs on the machine
+are slower than on a quiet one: the load average says how busy it was.
 
     python benchmarks/run.py                 # all of them (what `make bench` runs)
     python benchmarks/run.py --only measure  # bench_measure.py alone
@@ -17,6 +20,7 @@ import datetime as dt
 import importlib.util
 import json
 import math
+import os
 import sys
 import time
 import traceback
@@ -87,6 +91,26 @@ def to_json(value: Any) -> Any:
     return str(value)
 
 
+def targets_report(results: dict[str, Any], load: tuple[float, float]) -> str:
+    """Every target the benchmarks report, one line each, and the machine's load average.
+
+    >>> figures = {"site": {"targets": [{"name": "make test", "value": 250.0, "limit": 300.0,
+    ...                                  "unit": "s", "ok": True}]}}
+    >>> print(targets_report(figures, (0.5, 1.25)))
+    targets (load average 0.50 before, 1.25 after):
+        site: make test                          250.0 s     limit 300.0 s    ok
+    """
+    lines = [f"targets (load average {load[0]:.2f} before, {load[1]:.2f} after):"]
+    for name, figures in results.items():
+        for item in figures.get("targets", []) if isinstance(figures, dict) else []:
+            verdict = "ok" if item["ok"] else "OVER TARGET"
+            value = f"{item['value']:.1f} {item['unit']}".strip()
+            limit = f"{item['limit']:.1f} {item['unit']}".strip()
+            lines.append(f"    {name}: {item['name']:34} {value:>11}     limit {limit:<9} "
+                         f"{verdict}")
+    return "\n".join(lines)
+
+
 def machine() -> dict[str, Any]:
     """The machine's description, from the package's measuring module."""
     from ai_workloads.measure.machine import machine_info
@@ -113,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {}
     errors: dict[str, str] = {}
     seconds: dict[str, float] = {}
+    load_before = os.getloadavg()[0]
     for name, path in chosen.items():
         print(f"\n=== {name} ({path.name}) " + "=" * max(0, 60 - len(name) - len(path.name)))
         start = time.perf_counter()
@@ -125,9 +150,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = "FAILED" if name in errors else "ok"
         print(f"--- {name}: {status} in {seconds[name]:.1f} s")
 
+    load = (load_before, os.getloadavg()[0])
+    if any(isinstance(f, dict) and f.get("targets") for f in results.values()):
+        print("\n" + targets_report(results, load))
     document = {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
+        "load_average": {"before": load[0], "after": load[1]},
         "benchmarks": results,
         "seconds": seconds,
         "errors": errors,
