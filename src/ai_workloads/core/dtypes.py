@@ -36,8 +36,8 @@ BITS: dict[str, int] = {
     "int4": 4,
 }
 
-#: The formats a chip may list a peak FLOP/s for (the keys of
-#: :attr:`ai_workloads.core.accelerator.Accelerator.peak_flops`).
+#: The formats a chip may list a peak FLOP/s for (the keys of an
+#: :class:`~ai_workloads.core.accelerator.Accelerator`'s ``peak_flops``).
 COMPUTE_DTYPES: tuple[str, ...] = (
     "fp32", "tf32", "bf16", "fp16", "fp8", "fp6", "fp4", "int8", "int4",
 )

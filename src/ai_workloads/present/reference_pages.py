@@ -20,8 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..catalog import accelerator_names, get_accelerator, model_entry, notes_quote
-from ..core.dtypes import BITS, bytes_per_element
+from ..core.dtypes import BITS, bytes_per_element, compute_dtype
 from ..core.errors import WorkloadError
+from ..core.formats import weight_format
 from .errata import errata, notes_flops_comparison
 from .format import number, quantity
 from .tables import Table
@@ -143,6 +144,45 @@ def dtypes_table() -> Table:
                  for name, bits in BITS.items())
     return Table("Number formats", ("dtype", "bits", "bytes per element"), rows,
                  ("l", "r", "r"))
+
+
+#: The weight formats the Notation page lists, and the shape it sizes them on.
+SHOWN_FORMATS: tuple[str, ...] = ("bf16", "fp8", "fp8-b128", "mxfp8", "nvfp4", "mxfp4",
+                                  "int8", "int4", "int4-g64")
+
+
+def formats_table(shape: tuple[int, int] = (4096, 4096),
+                  names: Sequence[str] = SHOWN_FORMATS) -> Table:
+    """Each stored weight format: what it keeps, and the exact bytes and average bits per
+    value of one weight of ``shape`` (``[out, in]``), scales included.
+
+    >>> t = formats_table()
+    >>> t.columns[-2:], t.rows[4][0], t.rows[4][2:]
+    (('bits per value', 'bytes of [4,096, 4,096]'), 'nvfp4', ('4.5', '9,437,188'))
+    """
+    rows = []
+    for name in names:
+        fmt = weight_format(name)
+        bits = fmt.bits_per_value(*shape)
+        rows.append((name, fmt.label, f"{bits:.4g}", f"{fmt.tensor_bytes(shape):,}"))
+    return Table("Weight formats", ("format", "stores", "bits per value",
+                                    f"bytes of [{shape[0]:,}, {shape[1]:,}]"),
+                 tuple(rows), ("l", "l", "r", "r"))
+
+
+def compute_formats_table(chips: Sequence[str] = ("a100-sxm-80gb", "h100-sxm", "b200"),
+                          names: Sequence[str] = SHOWN_FORMATS) -> Table:
+    """The format each weight format computes in on each chip
+    (:func:`ai_workloads.core.dtypes.compute_dtype` with the chip's peaks).
+
+    >>> compute_formats_table().rows[1]     # fp8: no fp8 peak on an A100
+    ('fp8', 'bf16', 'fp8', 'fp8')
+    """
+    accelerators = [get_accelerator(c) for c in chips]
+    rows = tuple((name, *(compute_dtype(name, chip.peak_flops) for chip in accelerators))
+                 for name in names)
+    return Table("Compute format by chip", ("weights", *(c.display for c in accelerators)),
+                 rows)
 
 
 def peaks_table(names: Sequence[str] | None = None) -> Table:
