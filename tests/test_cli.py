@@ -308,5 +308,6 @@ def test_bad_chip_file_one_line_exit_2(chip: dict[str, Any], message: str,
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"ai-workloads: error: {path}: ")
+    assert lines[0].count(str(path)) == 1, "the file is named once"
     assert message in lines[0]
     assert "Traceback" not in result.stderr

@@ -368,13 +368,13 @@ def accelerator_from_dict(raw: Mapping[str, Any], where: str = "hardware") -> Ac
     if year is not None and not _whole(year):
         raise WorkloadError(f"{where}: year must be a whole number, got {year!r}")
     capacity = _capacity(raw, where)
+    bandwidth = _positive(where, bw_key, bw) * bw_factor
+    interconnect = None if link is None else _positive(where, link[0], link[2]) * link[1]
+    power_w = None if power is None else _positive(where, "power_w", power)
     try:
         return Accelerator(
-            name=str(raw["name"]), peak_flops=peak_flops,
-            bandwidth=_positive(where, bw_key, bw) * bw_factor,
-            **capacity, usable_bytes=usable,
-            interconnect=None if link is None else _positive(where, link[0], link[2]) * link[1],
-            power_w=None if power is None else _positive(where, "power_w", power),
+            name=str(raw["name"]), peak_flops=peak_flops, bandwidth=bandwidth,
+            **capacity, usable_bytes=usable, interconnect=interconnect, power_w=power_w,
             display=str(raw.get("display") or raw["name"]),
             vendor=str(raw.get("vendor") or ""), year=year or 0,
             source=str(raw.get("source") or ""), sources=dict(sources),
