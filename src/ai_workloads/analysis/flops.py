@@ -5,7 +5,12 @@ Conventions (Notation page): a matmul ``[m, k] @ [k, n]`` costs ``2·m·k·n``
 counted (norms, softmax, activations and RoPE are not); attention scores and ``A·V`` cover
 the full score matrix unless ``causal=True``, which counts only the unmasked (query, key)
 pairs, as FlashAttention-style kernels do. A decode step at context ``S`` is one new token
-per sequence attending ``S`` keys, its own included.
+per sequence attending ``S`` keys, its own included; on a sliding or chunked layer it attends
+the ``min(S, W)`` keys the layer keeps. MoE layers count the router, the ``k`` routed experts
+and the shared experts per token. MLA layers are counted as transformers runs them, the
+cached latent re-expanded through ``kv_b`` at every step, unless ``absorbed=True`` (the
+weight-absorbed form serving engines run). Recurrent layers count their projections, their
+convolution and their state update in the recurrent form (:func:`state_update_flops`).
 
 >>> from ai_workloads.catalog import get_model
 >>> cfg = get_model("llama-2-7b")
@@ -19,17 +24,34 @@ from __future__ import annotations
 
 from ..core.config import TransformerConfig
 from ..core.errors import WorkloadError, positive_int
+from ..core.parts import LayerKind
+from .layer_parts import cached_tokens, layer_linears
 
-#: The ops a forward pass is made of, in the order they run; each is a matmul.
+#: The ops a forward pass is made of, in the order they run. Those of a plain decoder are
+#: always listed; the others (MLA's, a recurrent mixer's, shared experts') only where a
+#: model has them.
 OPS: tuple[str, ...] = (
+    "q_a", "q", "kv_a", "kv_b", "k", "v", "scores", "attn_v", "mixer_in", "conv", "state",
+    "mixer_out", "o", "router", "gate", "up", "down", "shared_router", "shared_gate",
+    "shared_up", "shared_down", "lm_head", "pooler",
+)
+#: The ops every model lists, even at zero.
+BASE_OPS: tuple[str, ...] = (
     "q", "k", "v", "scores", "attn_v", "o", "router", "gate", "up", "down", "lm_head", "pooler",
 )
 #: Ops whose cost grows with the number of keys attended.
 ATTENTION_CORE: tuple[str, ...] = ("scores", "attn_v")
-#: Ops of the attention sub-layer (projections and core).
-ATTENTION_OPS: tuple[str, ...] = ("q", "k", "v", "scores", "attn_v", "o")
-#: Ops of the MLP sub-layer (router included for MoE).
-MLP_OPS: tuple[str, ...] = ("router", "gate", "up", "down")
+#: Ops that grow with the keys: the core, and MLA's re-expansion of every cached latent.
+CONTEXT_OPS: tuple[str, ...] = ("scores", "attn_v", "kv_b")
+#: Ops of the mixing sub-layer (attention projections and core, or a recurrent mixer).
+ATTENTION_OPS: tuple[str, ...] = (
+    "q_a", "q", "kv_a", "kv_b", "k", "v", "scores", "attn_v", "mixer_in", "conv", "state",
+    "mixer_out", "o",
+)
+#: Ops of the MLP sub-layer (router and shared experts included for MoE).
+MLP_OPS: tuple[str, ...] = (
+    "router", "gate", "up", "down", "shared_router", "shared_gate", "shared_up", "shared_down",
+)
 
 
 def matmul_flops(m: int, k: int, n: int, exact_adds: bool = False) -> int:
@@ -71,41 +93,121 @@ def attended_pairs(tokens: int, context: int, causal: bool) -> int:
     return tokens * (context - tokens) + tokens * (tokens + 1) // 2
 
 
+def window_pairs(tokens: int, context: int, window: int, causal: bool,
+                 chunked: bool = False) -> int:
+    """(query, key) pairs on a layer that sees at most ``window`` keys.
+
+    Computed (``causal=False``): each new token's scores cover the keys the layer holds, the
+    last ``window - 1`` cached ones and the new ones (all ``T`` in a prefill from empty, masked
+    but computed). Causal: only the pairs inside each query's window, the last ``W`` keys
+    (sliding) or those of its own chunk of ``W`` (``chunked``).
+
+    >>> window_pairs(1, 32768, 4096, causal=False)    # a decode step sees the window
+    4096
+    >>> window_pairs(8, 8, 4, causal=False), window_pairs(8, 8, 4, causal=True)
+    (64, 26)
+    >>> window_pairs(8, 8, 4, causal=True, chunked=True)   # chunks 1-4 and 5-8: 10 + 10
+    20
+    """
+    if not causal:
+        return tokens * min(context, window - 1 + tokens)
+    first = context - tokens + 1  # 1-based position of the first new token
+    if chunked:
+        return sum((p - 1) % window + 1 for p in range(first, context + 1))
+    # positions below the window see p keys; the rest see W
+    low_end = min(context, window)
+    low = sum(range(first, low_end + 1)) if first <= low_end else 0
+    return low + window * max(0, context - max(first, window + 1) + 1)
+
+
+def _pairs(cfg: TransformerConfig, kind: LayerKind, tokens: int, context: int,
+           causal: bool) -> int:
+    window = cfg.window(kind.mixer)
+    if not window:
+        return attended_pairs(tokens, context, causal)
+    return window_pairs(tokens, context, window, causal, chunked=kind.mixer == "chunked")
+
+
+def state_update_flops(cfg: TransformerConfig, kind: LayerKind, tokens: int) -> int:
+    """Multiply-adds of a recurrent layer's state update for ``tokens`` tokens, in the
+    recurrent (token by token) form; 0 for attention layers.
+
+    Gated delta rule, per value head and token: read the state with the key
+    (``kᵀS``), write the correction (``k ⊗ δ``), read it with the query (``qᵀS``): three
+    ``d_k × d_v`` products, ``6·d_k·d_v`` FLOPs. Mamba-2, per head: write ``x ⊗ B`` and read
+    with ``C``, ``4·head_dim·state`` FLOPs.
+
+    >>> from ai_workloads.core.parts import LayerKind
+    >>> from ai_workloads.catalog import get_model
+    >>> state_update_flops(get_model("llama-2-7b"), LayerKind("full", False), 1)
+    0
+    """
+    if kind.mixer == "linear" and cfg.deltanet is not None:
+        net = cfg.deltanet
+        return tokens * 6 * net.value_heads * net.key_dim * net.value_dim
+    if kind.mixer == "mamba" and cfg.mamba is not None:
+        return tokens * 4 * cfg.mamba.inner * cfg.mamba.state_size
+    return 0
+
+
+def layer_op_flops(cfg: TransformerConfig, kind: LayerKind, tokens: int, context: int,
+                   causal: bool = False, absorbed: bool = False) -> dict[str, int]:
+    """Matmul FLOPs of one layer of ``kind`` for ``tokens`` new tokens at ``context``, by op.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> cfg = get_model("llama-2-7b")
+    >>> layer_op_flops(cfg, cfg.layer_kinds[0], 1, 100)["scores"]   # 32 heads · 100 · 2·128
+    819200
+    """
+    t = tokens
+    ops = dict.fromkeys(OPS, 0)
+    keys = cached_tokens(cfg, kind, context) if kind.mixer in ("full", "sliding", "chunked") \
+        else 0
+    for w in layer_linears(cfg, kind):
+        rows = keys if (w.over_keys and not absorbed) else t
+        ops[w.component] += w.used * matmul_flops(rows, w.n_in, w.n_out) if rows else 0
+    if kind.mixer in ("full", "sliding", "chunked"):
+        pairs = _pairs(cfg, kind, t, context, causal)
+        mla = cfg.latent
+        qk, v = (cfg.head_dim, cfg.head_dim) if mla is None else (
+            (mla.kv_rank + mla.rope_dim, mla.kv_rank) if absorbed else (mla.qk_dim, mla.v_dim))
+        # Each attended (query, key) pair of each head is one dot product of length qk for
+        # its score, and one weight times a value row of length v for A·V.
+        ops["scores"] = cfg.n_heads * pairs * matmul_flops(1, qk, 1)
+        ops["attn_v"] = cfg.n_heads * pairs * matmul_flops(1, 1, v)
+    else:
+        channels = (cfg.deltanet.conv_channels if cfg.deltanet and kind.mixer == "linear"
+                    else cfg.mamba.conv_channels if cfg.mamba else 0)
+        kernel = (cfg.deltanet.conv_kernel if cfg.deltanet and kind.mixer == "linear"
+                  else cfg.mamba.conv_kernel if cfg.mamba else 0)
+        ops["conv"] = 2 * t * channels * kernel  # a depthwise convolution: kernel taps each
+        ops["state"] = state_update_flops(cfg, kind, t)
+    return ops
+
+
 def op_flops(cfg: TransformerConfig, tokens: int, context: int,
-             causal: bool = False) -> dict[str, int]:
+             causal: bool = False, absorbed: bool = False) -> dict[str, int]:
     """Matmul FLOPs of one forward pass (batch 1), by op, summed over all layers.
 
     ``tokens`` new tokens attend ``context`` keys (own included). MoE ``gate``/``up``/
     ``down`` count the ``k`` routed experts per token; ``lm_head`` covers every new
     position (0 for encoders); ``pooler`` is BERT's dense layer on the first token.
+    ``absorbed`` counts MLA layers in their weight-absorbed form.
 
     >>> from ai_workloads.catalog import get_model
     >>> ops = op_flops(get_model("llama-2-70b"), tokens=1, context=1000)
     >>> ops["q"], ops["k"], ops["scores"]
     (10737418240, 1342177280, 1310720000)
     """
-    pairs = attended_pairs(tokens, context, causal)
-    d, layers, t = cfg.d_model, cfg.n_layers, tokens
-    mlp_in = cfg.experts_per_token * matmul_flops(t, d, cfg.d_ff)  # per routed expert
-    # Each attended (query, key) pair of each head is one length-H dot product for its
-    # score, and one weight times a length-H value row for A·V: [1, H] @ [H, 1], [1, 1] @ [1, H].
-    core = cfg.n_heads * pairs * matmul_flops(1, cfg.head_dim, 1)
-    per_layer = {
-        "q": matmul_flops(t, d, cfg.q_dim),
-        "k": matmul_flops(t, d, cfg.kv_dim),
-        "v": matmul_flops(t, d, cfg.kv_dim),
-        "scores": core,
-        "attn_v": core,
-        "o": matmul_flops(t, cfg.q_dim, d),
-        "router": matmul_flops(t, d, cfg.n_experts) if cfg.is_moe else 0,
-        "gate": mlp_in if cfg.gated_mlp else 0,
-        "up": mlp_in,
-        "down": mlp_in,
-    }
-    totals = {name: layers * value for name, value in per_layer.items()}
-    totals["lm_head"] = 0 if cfg.encoder else matmul_flops(t, d, cfg.vocab_size)
+    attended_pairs(tokens, context, causal)  # checks the sizes
+    totals = dict.fromkeys(OPS, 0)
+    for kind, count in cfg.layer_groups:
+        for name, value in layer_op_flops(cfg, kind, tokens, context, causal, absorbed).items():
+            totals[name] += count * value
+    d = cfg.d_model
+    totals["lm_head"] = 0 if cfg.encoder else matmul_flops(tokens, d, cfg.vocab_size)
     totals["pooler"] = matmul_flops(1, d, d) if cfg.pooler else 0
-    return totals
+    return {name: n for name, n in totals.items() if n or name in BASE_OPS}
 
 
 def _check_decoder(cfg: TransformerConfig) -> None:
@@ -114,10 +216,12 @@ def _check_decoder(cfg: TransformerConfig) -> None:
             f"{cfg.name} is an encoder: it has no decode step; use prefill instead")
 
 
-def decode_flops(cfg: TransformerConfig, context: int, batch: int = 1) -> int:
+def decode_flops(cfg: TransformerConfig, context: int, batch: int = 1,
+                 absorbed: bool = False) -> int:
     """Matmul FLOPs of one decode step: ``batch`` new tokens, each attending ``context`` keys.
 
-    Equals ``batch · (dense_flops_per_token + context · attention_flops_per_key)``.
+    Without windows this equals ``batch · (dense_flops_per_token + context ·
+    attention_flops_per_key)``; ``absorbed`` counts MLA layers in the weight-absorbed form.
 
     >>> from ai_workloads.catalog import get_model
     >>> cfg = get_model("gpt2")
@@ -126,7 +230,7 @@ def decode_flops(cfg: TransformerConfig, context: int, batch: int = 1) -> int:
     """
     _check_decoder(cfg)
     positive_int("batch", batch)
-    return batch * sum(op_flops(cfg, 1, context).values())
+    return batch * sum(op_flops(cfg, 1, context, absorbed=absorbed).values())
 
 
 def prefill_flops(cfg: TransformerConfig, tokens: int, batch: int = 1,
@@ -153,17 +257,20 @@ def dense_flops_per_token(cfg: TransformerConfig) -> int:
     13214154752
     """
     ops = op_flops(cfg, 1, 1)
-    return sum(ops.values()) - sum(ops[name] for name in ATTENTION_CORE) - ops["pooler"]
+    return sum(ops.values()) - sum(ops.get(name, 0) for name in CONTEXT_OPS) - ops["pooler"]
 
 
 def attention_flops_per_key(cfg: TransformerConfig) -> int:
-    """FLOPs each additional attended key adds to one token's pass: ``4·L·N·H``.
+    """FLOPs each attended key adds to one token's pass, over the layers that attend it:
+    ``4·L·N·H`` for a plain decoder (a window stops adding once it is full; recurrent layers
+    add nothing).
 
     >>> from ai_workloads.catalog import get_model
     >>> attention_flops_per_key(get_model("llama-2-7b"))
     524288
     """
-    return 4 * cfg.n_layers * cfg.n_heads * cfg.head_dim
+    ops = op_flops(cfg, 1, 1)
+    return sum(ops.get(name, 0) for name in CONTEXT_OPS)
 
 
 def blocks_only_decode_flops(cfg: TransformerConfig, context: int) -> int:
@@ -195,9 +302,9 @@ def sublayer_decode_flops(cfg: TransformerConfig, context: int) -> dict[str, int
     _check_decoder(cfg)
     ops = op_flops(cfg, 1, context)
     return {
-        "attention": sum(ops[name] for name in ATTENTION_OPS),
-        "attention_core": sum(ops[name] for name in ATTENTION_CORE),
-        "mlp": sum(ops[name] for name in MLP_OPS),
+        "attention": sum(ops.get(name, 0) for name in ATTENTION_OPS),
+        "attention_core": sum(ops.get(name, 0) for name in ATTENTION_CORE),
+        "mlp": sum(ops.get(name, 0) for name in MLP_OPS),
         "lm_head": ops["lm_head"],
     }
 
@@ -218,8 +325,8 @@ def attention_overtakes_mlp(cfg: TransformerConfig, include_projections: bool = 
     per_key = attention_flops_per_key(cfg)
     ops = op_flops(cfg, 1, 1)
     fixed = sum(ops[name] for name in ("q", "k", "v", "o")) if include_projections else 0
-    fixed += sum(ops[name] for name in ATTENTION_CORE) - per_key  # S-independent part: 0
-    mlp = sum(ops[name] for name in MLP_OPS)
+    fixed += sum(ops.get(name, 0) for name in ATTENTION_CORE) - per_key  # S-independent part: 0
+    mlp = sum(ops.get(name, 0) for name in MLP_OPS)
     # attention(S) = fixed + S·per_key > mlp  <=>  S > (mlp - fixed) / per_key
     return max(1, (mlp - fixed) // per_key + 1)
 

@@ -21,7 +21,9 @@ from ..core.config import TransformerConfig
 from ..core.dtypes import nbytes
 from ..core.errors import WorkloadError, positive_int
 from ..core.formats import KV_SCALES, SCALE_BITS
+from ..core.parts import ATTENTION_MIXERS
 from ..core.quantization import kv_format, weight_scheme
+from .layer_parts import cached_values
 from .tensors import stored_bytes
 
 
@@ -52,8 +54,27 @@ def expert_weight_bytes(cfg: TransformerConfig, dtype: str = "bf16") -> int:
     return stored_bytes(cfg, dtype, role="experts")
 
 
+def cache_values(cfg: TransformerConfig, context: int) -> dict[str, int]:
+    """Values one sequence's cache holds at ``context`` tokens, per kind of layer.
+
+    Full layers hold ``S`` tokens, sliding and chunked ones ``min(S, W)`` (what a static
+    cache allocates), MLA layers the latent and RoPE key, recurrent layers their fixed state.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> cache_values(get_model("mistral-7b"), 32768)    # 32 layers · 2 · 8 · 128 · 4,096
+    {'sliding': 268435456}
+    """
+    if cfg.encoder:
+        raise WorkloadError(f"{cfg.name} is an encoder: it keeps no KV cache")
+    positive_int("context", context)
+    return {kind.key: count * cached_values(cfg, kind, context)
+            for kind, count in cfg.layer_groups}
+
+
 def kv_elements_per_token(cfg: TransformerConfig) -> int:
-    """Cached values per token: a key and a value of ``K·H`` in each of ``L`` layers.
+    """Cached values per token: a key and a value of ``K·H`` in each of ``L`` layers (MLA:
+    the latent and RoPE key). Only for caches that grow by the same amount with every token:
+    no windows, no recurrent layers.
 
     >>> from ai_workloads.catalog import get_model
     >>> kv_elements_per_token(get_model("llama-2-70b"))    # 2 · 80 · 8 · 128
@@ -61,28 +82,36 @@ def kv_elements_per_token(cfg: TransformerConfig) -> int:
     """
     if cfg.encoder:
         raise WorkloadError(f"{cfg.name} is an encoder: it keeps no KV cache")
-    return 2 * cfg.n_layers * cfg.kv_dim
+    if any(kind.mixer != "full" for kind, _ in cfg.layer_groups):
+        raise WorkloadError(
+            f"{cfg.name}: its cache does not grow alike with every token (windows or "
+            "recurrent layers); use cache_values")
+    return sum(cache_values(cfg, 1).values())
 
 
 def kv_scale_bytes(cfg: TransformerConfig, dtype: str = "bf16") -> int:
-    """Bytes of a KV cache's scales: for fp8, one fp32 for each layer's K and one for its V
-    (shared by every sequence); 0 for fp32, bf16 and fp16.
+    """Bytes of a KV cache's scales: for fp8, one fp32 for each attention layer's K and one
+    for its V (shared by every sequence); 0 for fp32, bf16 and fp16.
 
     >>> from ai_workloads.catalog import get_model
     >>> kv_scale_bytes(get_model("llama-2-70b"), "fp8")   # 2 · 80 layers · 4 bytes
     640
     """
     scale = KV_SCALES.get(kv_format(cfg, dtype, dtype))
-    return 2 * cfg.n_layers * SCALE_BITS[scale] // 8 if scale else 0
+    attention = sum(count for kind, count in cfg.layer_groups
+                    if kind.mixer in ATTENTION_MIXERS)
+    return 2 * attention * SCALE_BITS[scale] // 8 if scale else 0
 
 
 def kv_cache_bytes(cfg: TransformerConfig, context: int, batch: int = 1,
                    dtype: str = "bf16") -> int:
-    """Bytes of KV cache for ``batch`` sequences of ``context`` tokens (GQA-aware), its
-    per-layer scales (:func:`kv_scale_bytes`) included.
+    """Bytes of KV cache for ``batch`` sequences of ``context`` tokens (GQA-, window- and
+    MLA-aware, recurrent states included), its per-layer scales (:func:`kv_scale_bytes`)
+    included.
 
     ``dtype`` is a KV format (:data:`ai_workloads.core.formats.KV_FORMATS`) or
-    ``"checkpoint"`` (the unquantized format of the checkpoint's weights).
+    ``"checkpoint"`` (the unquantized format of the checkpoint's weights). Recurrent states
+    are counted in the same format.
 
     >>> from ai_workloads.catalog import get_model
     >>> cfg = get_model("llama-2-70b")
@@ -90,11 +119,14 @@ def kv_cache_bytes(cfg: TransformerConfig, context: int, batch: int = 1,
     True
     >>> kv_cache_bytes(cfg, 32768, dtype="fp8")   # 163,840 values a token, 640 bytes of scales
     5368709760
+    >>> kv_cache_bytes(get_model("mistral-7b"), 32768)   # its window keeps 4,096 tokens
+    536870912
     """
     positive_int("context", context)
     positive_int("batch", batch)
     kv = kv_format(cfg, dtype, dtype)
-    return nbytes(kv_elements_per_token(cfg) * context * batch, kv) + kv_scale_bytes(cfg, kv)
+    values = sum(cache_values(cfg, context).values())
+    return nbytes(values * batch, kv) + kv_scale_bytes(cfg, kv)
 
 
 def activation_bytes(cfg: TransformerConfig, tokens: int, batch: int = 1,

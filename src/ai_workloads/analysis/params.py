@@ -18,9 +18,21 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..core.config import TransformerConfig
+from ..core.errors import WorkloadError
+from ..core.parts import LayerKind
+from .layer_parts import layer_linears, layer_vectors
 
-#: Per-layer components, in the order they run.
+#: Per-layer components, in the order they run. Those of a plain decoder come first; the
+#: rest appear only in the models that have them (MLA's ``q_a``/``kv_a``/``kv_b``, q/k norms,
+#: attention sinks, shared experts, a recurrent mixer's parts, sandwich norms).
 LAYER_COMPONENTS: tuple[str, ...] = (
+    "attn_norm", "q_a", "q_a_norm", "q", "kv_a", "kv_a_norm", "kv_b", "k", "v", "q_norm",
+    "k_norm", "sinks", "mixer_in", "conv", "mixer_params", "mixer_norm", "mixer_out", "o",
+    "attn_out_norm", "mlp_norm", "router", "gate", "up", "down", "shared_router",
+    "shared_gate", "shared_up", "shared_down", "mlp_out_norm",
+)
+#: The components every model lists, even at zero (the plain decoder's).
+BASE_LAYER_COMPONENTS: tuple[str, ...] = (
     "attn_norm", "q", "k", "v", "o", "mlp_norm", "router", "gate", "up", "down",
 )
 #: Components outside the layers.
@@ -31,44 +43,54 @@ MODEL_COMPONENTS: tuple[str, ...] = (
 EXPERT_COMPONENTS: tuple[str, ...] = ("gate", "up", "down")
 #: How components group into the coarse categories used in tables and figures.
 CATEGORY: dict[str, str] = {
-    "q": "attention", "k": "attention", "v": "attention", "o": "attention",
-    "gate": "mlp", "up": "mlp", "down": "mlp", "router": "router",
-    "attn_norm": "norms", "mlp_norm": "norms", "final_norm": "norms", "embedding_norm": "norms",
+    **dict.fromkeys(("q", "k", "v", "o", "q_a", "kv_a", "kv_b", "sinks"), "attention"),
+    **dict.fromkeys(("gate", "up", "down"), "mlp"),
+    **dict.fromkeys(("shared_gate", "shared_up", "shared_down"), "shared_experts"),
+    "router": "router", "shared_router": "router",
+    **dict.fromkeys(("mixer_in", "conv", "mixer_params", "mixer_norm", "mixer_out"),
+                    "recurrent"),
+    **dict.fromkeys(("attn_norm", "attn_out_norm", "mlp_norm", "mlp_out_norm", "final_norm",
+                     "embedding_norm", "q_a_norm", "kv_a_norm", "q_norm", "k_norm"), "norms"),
     "embedding": "embedding", "positions": "embedding", "token_types": "embedding",
     "lm_head": "lm_head", "pooler": "pooler",
 }
-
-
-def _linear(n_in: int, n_out: int, bias: bool) -> int:
-    return n_in * n_out + (n_out if bias else 0)
+#: Categories every model lists, even at zero.
+BASE_CATEGORIES: tuple[str, ...] = (
+    "embedding", "attention", "norms", "mlp", "router", "lm_head", "pooler",
+)
 
 
 def _norm(cfg: TransformerConfig) -> int:
-    return cfg.d_model * (2 if cfg.norm == "layer" else 1)  # LayerNorm has weight and bias
+    return cfg.d_model * (2 if cfg.norm == "layer" and cfg.norm_bias else 1)
 
 
-def layer_params(cfg: TransformerConfig) -> dict[str, int]:
+def _components(cfg: TransformerConfig, kind: LayerKind) -> dict[str, int]:
+    parts = dict.fromkeys(LAYER_COMPONENTS, 0)
+    for weight in layer_linears(cfg, kind):
+        parts[weight.component] += weight.params
+    for name, count in layer_vectors(cfg, kind).items():
+        parts[name] += count
+    return {name: n for name, n in parts.items() if n or name in BASE_LAYER_COMPONENTS}
+
+
+def layer_params(cfg: TransformerConfig, kind: LayerKind | None = None) -> dict[str, int]:
     """Parameters of one layer, by component (experts summed over all ``E``).
+
+    ``kind`` picks the kind of layer (:attr:`~ai_workloads.core.config.TransformerConfig.
+    layer_kinds`); it may be left out when every layer is alike.
 
     >>> from ai_workloads.catalog import get_model
     >>> p = layer_params(get_model("llama-2-70b"))
     >>> p["q"], p["k"], p["gate"]
     (67108864, 8388608, 234881024)
     """
-    d, e = cfg.d_model, cfg.n_experts
-    mlp_out = 2 if cfg.gated_mlp else 1  # gate and up, or up alone
-    return {
-        "attn_norm": _norm(cfg),
-        "q": _linear(d, cfg.q_dim, cfg.qkv_bias),
-        "k": _linear(d, cfg.kv_dim, cfg.qkv_bias),
-        "v": _linear(d, cfg.kv_dim, cfg.qkv_bias),
-        "o": _linear(cfg.q_dim, d, cfg.out_bias),
-        "mlp_norm": _norm(cfg),
-        "router": d * e if cfg.is_moe else 0,
-        "gate": e * _linear(d, cfg.d_ff, cfg.mlp_bias) if mlp_out == 2 else 0,
-        "up": e * _linear(d, cfg.d_ff, cfg.mlp_bias),
-        "down": e * _linear(cfg.d_ff, d, cfg.mlp_bias),
-    }
+    if kind is None:
+        if not cfg.uniform:
+            labels = ", ".join(k.label for k, _ in cfg.layer_groups)
+            raise WorkloadError(
+                f"{cfg.name}: its layers differ ({labels}); name the kind of layer")
+        kind = cfg.layer_kinds[0]
+    return _components(cfg, kind)
 
 
 def model_params(cfg: TransformerConfig) -> dict[str, int]:
@@ -91,21 +113,60 @@ def model_params(cfg: TransformerConfig) -> dict[str, int]:
 
 
 @dataclass(frozen=True, slots=True)
+class LayerGroup:
+    """The layers of one kind: the kind, how many there are, and one layer's components."""
+
+    kind: LayerKind
+    count: int
+    components: Mapping[str, int]
+
+    @property
+    def params(self) -> int:
+        """Parameters of one layer of this kind."""
+        return sum(self.components.values())
+
+    @property
+    def expert_params(self) -> int:
+        """Parameters of one layer's experts (its dense MLP when it has no experts)."""
+        return sum(self.components.get(name, 0) for name in EXPERT_COMPONENTS)
+
+
+@dataclass(frozen=True, slots=True)
 class ParamCounts:
     """Every parameter of a model, accounted for.
 
-    ``per_layer`` holds one layer's components (all experts); ``model`` the components
-    outside the layers. ``active`` counts the ``k`` routed experts only.
+    ``groups`` holds each kind of layer with its count and one layer's components (all
+    experts); ``model`` the components outside the layers. ``active`` counts the ``k``
+    routed experts only.
     """
 
     config: TransformerConfig
-    per_layer: Mapping[str, int]
+    groups: tuple[LayerGroup, ...]
     model: Mapping[str, int]
 
     @property
+    def per_layer(self) -> Mapping[str, int]:
+        """One layer's components, when every layer is alike (see :attr:`groups` otherwise).
+
+        >>> from ai_workloads.catalog import get_model
+        >>> param_counts(get_model("mixtral-8x7b")).per_layer["router"]
+        32768
+        """
+        if len(self.groups) != 1:
+            labels = ", ".join(g.kind.label for g in self.groups)
+            raise WorkloadError(
+                f"{self.config.name}: its layers differ ({labels}); see the groups")
+        return self.groups[0].components
+
+    @property
     def layer_total(self) -> int:
-        """Parameters of one layer."""
+        """Parameters of one layer (every layer alike)."""
         return sum(self.per_layer.values())
+
+    @property
+    def layers_total(self) -> int:
+        """Parameters of all layers together."""
+        return sum(g.count * g.params for g in self.groups)
 
     @property
     def total(self) -> int:
@@ -115,24 +176,25 @@ class ParamCounts:
         >>> param_counts(get_model("gpt2")).total
         124439808
         """
-        return self.config.n_layers * self.layer_total + sum(self.model.values())
+        return self.layers_total + sum(self.model.values())
 
     @property
     def expert_params(self) -> int:
         """Parameters of the experts (gate, up and down of all ``E``), over all layers.
 
-        This is the one place expert parameters are counted; a dense model (``E = 1``) has
-        one expert per layer, its MLP.
+        This is the one place expert parameters are counted; a dense layer has one expert,
+        its MLP. Shared experts are not among them (every token uses them).
 
         >>> from ai_workloads.catalog import get_model
         >>> param_counts(get_model("mixtral-8x7b")).expert_params   # 32 · 8 · 3 · 4096 · 14336
         45097156608
         """
-        return self.config.n_layers * sum(self.per_layer[k] for k in EXPERT_COMPONENTS)
+        return sum(g.count * g.expert_params for g in self.groups)
 
     @property
     def idle_expert_params(self) -> int:
-        """Expert parameters one token does not use: the ``E - k`` experts it is not routed to.
+        """Expert parameters one token does not use: the ``E - k`` routed experts of each MoE
+        layer it is not routed to.
 
         >>> from ai_workloads.catalog import get_model
         >>> c = param_counts(get_model("mixtral-8x7b"))
@@ -141,9 +203,9 @@ class ParamCounts:
         (True, 0)
         """
         cfg = self.config
-        per_layer = self.expert_params // cfg.n_layers
-        return cfg.n_layers * (per_layer * (cfg.n_experts - cfg.experts_per_token)
-                               // cfg.n_experts)
+        idle = cfg.n_experts - cfg.experts_per_token
+        return sum(g.count * (g.expert_params * idle // cfg.n_experts)
+                   for g in self.groups if g.kind.moe)
 
     @property
     def active(self) -> int:
@@ -156,6 +218,15 @@ class ParamCounts:
         """
         return self.total - self.idle_expert_params
 
+    def by_layer_type(self) -> dict[str, int]:
+        """Parameters of all layers of each kind, keyed by the kind's JSON name.
+
+        >>> from ai_workloads.catalog import get_model
+        >>> param_counts(get_model("llama-2-7b")).by_layer_type()
+        {'full': 6476267520}
+        """
+        return {g.kind.key: g.count * g.params for g in self.groups}
+
     def by_component(self) -> dict[str, int]:
         """Every component summed over layers, in a fixed order.
 
@@ -164,11 +235,14 @@ class ParamCounts:
         >>> parts["lm_head"], parts["embedding"]
         (0, 262668288)
         """
-        layers = self.config.n_layers
-        parts = {name: layers * self.per_layer[name] for name in LAYER_COMPONENTS}
+        parts = dict.fromkeys(LAYER_COMPONENTS, 0)
+        for group in self.groups:
+            for name, count in group.components.items():
+                parts[name] += group.count * count
         parts.update(self.model)
         return {name: parts[name] for name in (*MODEL_COMPONENTS[:4], *LAYER_COMPONENTS,
-                                               *MODEL_COMPONENTS[4:])}
+                                               *MODEL_COMPONENTS[4:])
+                if parts[name] or name in BASE_LAYER_COMPONENTS or name in MODEL_COMPONENTS}
 
     def by_category(self) -> dict[str, int]:
         """Totals for embedding, attention, MLP, router, norms, LM head and pooler.
@@ -178,7 +252,7 @@ class ParamCounts:
         >>> cats["attention"], cats["mlp"]
         (2147483648, 4328521728)
         """
-        totals: dict[str, int] = {}
+        totals = dict.fromkeys(BASE_CATEGORIES, 0)
         for name, count in self.by_component().items():
             key = CATEGORY[name]
             totals[key] = totals.get(key, 0) + count
@@ -203,5 +277,6 @@ def param_counts(cfg: TransformerConfig) -> ParamCounts:
     >>> param_counts(get_model("llama-3.1-405b")).total
     405853388800
     """
-    return ParamCounts(cfg, MappingProxyType(layer_params(cfg)),
-                       MappingProxyType(model_params(cfg)))
+    groups = tuple(LayerGroup(kind, count, MappingProxyType(_components(cfg, kind)))
+                   for kind, count in cfg.layer_groups)
+    return ParamCounts(cfg, groups, MappingProxyType(model_params(cfg)))

@@ -22,7 +22,15 @@ from ..core.config import TransformerConfig
 from ..core.dtypes import bytes_per_element, nbytes
 from ..core.errors import positive_int
 from ..core.quantization import kv_format, weight_scheme
-from .flops import attention_flops_per_key, decode_flops, dense_flops_per_token, matmul_flops
+from .flops import (
+    CONTEXT_OPS,
+    attention_flops_per_key,
+    decode_flops,
+    dense_flops_per_token,
+    layer_op_flops,
+    matmul_flops,
+)
+from .layer_parts import cached_values
 from .memory import (
     expert_weight_bytes,
     kv_cache_bytes,
@@ -216,12 +224,79 @@ def critical_batch(cfg: TransformerConfig, hw: Accelerator, context: int,
     return max(1, math.ceil(weights_time / (per_seq_time - per_seq_bytes_time)))
 
 
+@dataclass(frozen=True, slots=True)
+class DecodeTerms:
+    """The exact integers a decode step is made of, for vectorized sweeps.
+
+    Per sequence at context ``S``: FLOPs ``dense + Σ per_key·min(S, W)`` and cache bytes
+    ``state + Σ kv_per_token·min(S, W)``, one term per window ``W`` (0: no window, all
+    ``S`` keys). Once per step: ``weights`` and ``kv_scales`` bytes.
+    """
+
+    dense: int
+    weights: int
+    kv_scales: int
+    state: int
+    #: ``(window, per_key FLOPs, kv bytes per token)`` for each window size.
+    terms: tuple[tuple[int, int, int], ...]
+
+    def flops(self, context: int) -> int:
+        """One sequence's decode FLOPs at ``context``.
+
+        >>> from ai_workloads.catalog import get_model
+        >>> from ai_workloads.analysis.flops import decode_flops
+        >>> cfg = get_model("mistral-7b")
+        >>> decode_terms(cfg).flops(32768) == decode_flops(cfg, 32768)
+        True
+        """
+        return self.dense + sum(k * (min(context, w) if w else context)
+                                for w, k, _ in self.terms)
+
+    def kv_bytes(self, context: int) -> int:
+        """One sequence's cache bytes at ``context`` (scales not included).
+
+        >>> from ai_workloads.catalog import get_model
+        >>> decode_terms(get_model("mistral-7b")).kv_bytes(32768)
+        536870912
+        """
+        return self.state + sum(b * (min(context, w) if w else context)
+                                for w, _, b in self.terms)
+
+
+def decode_terms(cfg: TransformerConfig, dtype: str = "bf16",
+                 kv_dtype: str | None = None) -> DecodeTerms:
+    """Split a decode step into the exact terms of :class:`DecodeTerms`.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> t = decode_terms(get_model("llama-2-7b"))
+    >>> t.terms, t.state
+    (((0, 524288, 524288),), 0)
+    """
+    kv_dtype = kv_format(cfg, kv_dtype, dtype)
+    windows: dict[int, list[int]] = {}
+    state = 0
+    for kind, count in cfg.layer_groups:
+        if kind.mixer in ("linear", "mamba"):
+            state += count * cached_values(cfg, kind, 1)
+            continue
+        one = layer_op_flops(cfg, kind, 1, 1)
+        per_key = sum(one[name] for name in CONTEXT_OPS)
+        entry = windows.setdefault(cfg.window(kind.mixer), [0, 0])
+        entry[0] += count * per_key
+        entry[1] += count * cached_values(cfg, kind, 1)
+    return DecodeTerms(
+        dense=dense_flops_per_token(cfg), weights=weight_bytes(cfg, dtype),
+        kv_scales=kv_scale_bytes(cfg, kv_dtype), state=nbytes(state, kv_dtype),
+        terms=tuple((w, k, nbytes(v, kv_dtype)) for w, (k, v) in sorted(windows.items())))
+
+
 def decode_coefficients(cfg: TransformerConfig, dtype: str = "bf16",
                         kv_dtype: str | None = None) -> dict[str, int]:
-    """The exact integers a decode step is linear in, for vectorized sweeps.
+    """The exact integers a decode step is linear in (no windows, no recurrent layers).
 
     ``flops(S, B) = B·(dense + S·per_key)``; ``bytes(S, B) = weights + kv_scales +
-    B·S·kv_per_token`` (dense models; ``kv_scales`` is 0 unless the cache is fp8).
+    B·S·kv_per_token`` (dense models; ``kv_scales`` is 0 unless the cache is fp8). Models with
+    windows or recurrent layers are not linear in ``S``: see :func:`decode_terms`.
 
     >>> from ai_workloads.catalog import get_model
     >>> c = decode_coefficients(get_model("llama-2-7b"))

@@ -68,11 +68,13 @@ def per_layer_ops(cfg: TransformerConfig, context: int) -> dict[str, int]:
     >>> ops = per_layer_ops(get_model("llama-2-70b"), 4096)
     >>> ops["q"], ops["k"], ops["scores"]       # 2·D·N·H, 2·D·K·H, 2·N·H·S
     (134217728, 16777216, 67108864)
-    >>> ops["attention"] == sum(ops[name] for name in ATTENTION_OPS)
+    >>> ops["attention"] == sum(ops[name] for name in ATTENTION_OPS if name in ops)
     True
     """
+    if not cfg.uniform:
+        raise WorkloadError(f"{cfg.name}: its layers differ; one layer does not stand for all")
     ops = op_flops(cfg, 1, context)
-    layer = {name: ops[name] // cfg.n_layers for name in LAYER_OPS}
+    layer = {name: ops[name] // cfg.n_layers for name in LAYER_OPS if name in ops}
     parts = sublayer_decode_flops(cfg, context)
     layer["attention"] = parts["attention"] // cfg.n_layers
     layer["mlp"] = parts["mlp"] // cfg.n_layers

@@ -1,7 +1,7 @@
 """Vectorized decode sweeps over (model, hardware, context, batch), with no loop per point.
 
 Each model contributes the exact integers its decode step is linear in
-(:func:`~ai_workloads.analysis.roofline.decode_coefficients`); each chip its bandwidth, peak and
+(:func:`~ai_workloads.analysis.roofline.decode_terms`); each chip its bandwidth, peak and
 the capacity fits count on (usable when known, else nominal); NumPy broadcasting does the
 rest. Results agree with the scalar :func:`~ai_workloads.analysis.roofline.decode_step`
 point by point.
@@ -30,7 +30,7 @@ from ..core.config import TransformerConfig
 from ..core.errors import WorkloadError
 from ..core.quantization import weight_scheme
 from .memory import expert_weight_bytes
-from .roofline import decode_coefficients
+from .roofline import decode_terms
 
 Array = npt.NDArray[np.float64]
 
@@ -100,13 +100,22 @@ def decode_grid(models: Sequence[TransformerConfig], hardware: Sequence[Accelera
     s = _positive_ints("contexts", contexts)[None, None, :, None]
     b = _positive_ints("batches", batches)[None, None, None, :]
 
-    coeffs = [decode_coefficients(cfg, dtype, kv_dtype) for cfg in models]
+    terms = [decode_terms(cfg, dtype, kv_dtype) for cfg in models]
 
-    def column(key: str) -> Array:
-        return np.array([float(c[key]) for c in coeffs])[:, None, None, None]
+    def column(values: Sequence[float] | Array) -> Array:
+        return np.asarray(values, dtype=float).reshape(-1, 1, 1, 1)
 
-    dense, per_key, weights, kv_tok, kv_scales = (
-        column(k) for k in ("dense", "per_key", "weights", "kv_per_token", "kv_scales"))
+    dense = column([t.dense for t in terms])
+    weights = column([t.weights for t in terms])
+    kv_scales = column([t.kv_scales for t in terms])
+    # Per sequence, at each context: FLOPs and cache bytes summed over each model's windows.
+    contexts = s.ravel().astype(float)
+    keys_flops = column(np.array([
+        sum(k * (np.minimum(contexts, w) if w else contexts) for w, k, _ in t.terms)
+        for t in terms])).reshape(len(models), 1, s.size, 1)
+    kv_seq = column(np.array([
+        t.state + sum(b * (np.minimum(contexts, w) if w else contexts) for w, _, b in t.terms)
+        for t in terms])).reshape(len(models), 1, s.size, 1)
     expert_bytes = np.array([float(expert_weight_bytes(cfg, dtype))
                              for cfg in models])[:, None, None, None]
     untouched = np.array([1.0 - cfg.experts_per_token / cfg.n_experts
@@ -117,8 +126,8 @@ def decode_grid(models: Sequence[TransformerConfig], hardware: Sequence[Accelera
         chip.peak_flops)) for chip in hardware] for cfg in models])[:, :, None, None]
     capacity = np.array([float(chip.fit_bytes) for chip in hardware])[None, :, None, None]
 
-    flops = b * (dense + s * per_key)
-    kv = b * s * kv_tok + kv_scales
+    flops = b * (dense + keys_flops)
+    kv = b * kv_seq + kv_scales
     read = weights - expert_bytes * untouched**b + kv
     shape = (len(models), len(hardware), s.size, b.size)
     return DecodeGrid(

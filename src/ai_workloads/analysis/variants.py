@@ -102,7 +102,7 @@ def attention_flops(cfg: TransformerConfig, tokens: int, context: int | None = N
     True
     """
     ops = op_flops(cfg, tokens, context if context is not None else tokens)
-    return sum(ops[name] for name in ATTENTION_OPS)
+    return sum(ops.get(name, 0) for name in ATTENTION_OPS)
 
 
 # ----------------------------------------------------------------------------- RoPE

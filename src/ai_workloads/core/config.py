@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from .errors import WorkloadError
+from .families import READERS, TEXT_MODELS
+from .hf_reader import Reader
+from .layer_plan import check_layers, layer_kinds
+from .parts import DeltaNet, LatentAttention, LayerKind, Mamba2
 from .quantization import WeightScheme, read_quantization
 
-#: ``model_type`` values that :func:`from_hf_dict` understands.
-SUPPORTED_FAMILIES: tuple[str, ...] = (
-    "llama", "mistral", "mixtral", "qwen2", "gemma", "phi3", "gpt2", "bert",
-)
+#: ``model_type`` values that :func:`from_hf_dict` understands (multimodal ones: their text
+#: model).
+SUPPORTED_FAMILIES: tuple[str, ...] = (*READERS, *TEXT_MODELS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,7 @@ class TransformerConfig:
     gated_mlp: bool = True  # SwiGLU/GeGLU: gate, up, down; else up, down
     activation: str = "silu"
     norm: Literal["rms", "layer"] = "rms"
-    positions: Literal["rope", "learned"] = "rope"
+    positions: Literal["rope", "learned", "none"] = "rope"
     tied_embeddings: bool = False
     qkv_bias: bool = False
     out_bias: bool = False
@@ -78,6 +80,30 @@ class TransformerConfig:
     norm_eps: float = 1e-5
     #: How the checkpoint stores its weights (its ``quantization_config``); ``None``: unquantized.
     quantization: WeightScheme | None = None
+    # --- layers that differ (core/parts.py): empty or None means "as every layer above"
+    #: The mixer of each layer (:data:`~ai_workloads.core.parts.MIXERS`); empty: all ``full``.
+    layer_types: tuple[str, ...] = ()
+    sliding_window: int = 0  # W, keys a sliding layer sees
+    attention_chunk: int = 0  # C, tokens of a chunked layer's chunk
+    latent: LatentAttention | None = None  # MLA replaces q, k, v on every attention layer
+    deltanet: DeltaNet | None = None  # the shape of ``linear`` layers
+    mamba: Mamba2 | None = None  # the shape of ``mamba`` layers
+    #: Layers whose MLP is an MoE; ``None``: every layer when ``n_experts > 1``.
+    moe_layers: tuple[int, ...] | None = None
+    dense_d_ff: int = 0  # width of an MoE model's dense layers (0: d_ff)
+    shared_d_ff: int = 0  # width of an MoE layer's shared experts together (0: none)
+    shared_expert_gate: bool = False  # a sigmoid gate D -> 1 on the shared expert (Qwen2-MoE)
+    router_bias: bool = False
+    expert_bias: bool = False
+    qk_norm: Literal["none", "head", "full"] = "none"  # per head width (Qwen3) or N·H (OLMo 2)
+    #: ``pre``: a norm before each sub-layer; ``sandwich``: also after each (Gemma 2/3);
+    #: ``post``: after each only (OLMo 2); ``parallel``: one norm, attention and MLP side by
+    #: side (Cohere).
+    norm_layout: Literal["pre", "sandwich", "post", "parallel"] = "pre"
+    norm_bias: bool = True  # a LayerNorm's bias (Cohere's LayerNorm has none)
+    attention_sinks: bool = False  # one learned logit per head (gpt-oss)
+    attn_output_gate: bool = False  # q_proj also yields a gate on the output (Qwen3-Next)
+    text_of: str = ""  # the multimodal model_type whose text model this is
 
     def __post_init__(self) -> None:
         for field in ("d_model", "n_layers", "n_heads", "n_kv_heads", "head_dim", "d_ff",
@@ -98,9 +124,11 @@ class TransformerConfig:
                 f"number of experts ({self.n_experts})")
         if self.norm not in ("rms", "layer"):
             raise WorkloadError(f"{self.name}: norm must be 'rms' or 'layer', got {self.norm!r}")
-        if self.positions not in ("rope", "learned"):
+        if self.positions not in ("rope", "learned", "none"):
             raise WorkloadError(
-                f"{self.name}: positions must be 'rope' or 'learned', got {self.positions!r}")
+                f"{self.name}: positions must be 'rope', 'learned' or 'none', "
+                f"got {self.positions!r}")
+        check_layers(self)
 
     @property
     def group_size(self) -> int:
@@ -134,6 +162,44 @@ class TransformerConfig:
         """Width of all key (or value) heads together, ``K·H``."""
         return self.n_kv_heads * self.head_dim
 
+    @property
+    def layer_kinds(self) -> tuple[LayerKind, ...]:
+        """What each layer is: its mixer and whether its MLP is an MoE.
+
+        >>> from ai_workloads.catalog import get_model
+        >>> get_model("mixtral-8x7b").layer_kinds[0]
+        LayerKind(mixer='full', moe=True)
+        """
+        return layer_kinds(self)
+
+    @property
+    def layer_groups(self) -> tuple[tuple[LayerKind, int], ...]:
+        """Each kind of layer with how many layers are of it, in order of first appearance.
+
+        >>> from ai_workloads.catalog import get_model
+        >>> get_model("llama-2-7b").layer_groups
+        ((LayerKind(mixer='full', moe=False), 32),)
+        """
+        counts: dict[LayerKind, int] = {}
+        for kind in self.layer_kinds:
+            counts[kind] = counts.get(kind, 0) + 1
+        return tuple(counts.items())
+
+    @property
+    def uniform(self) -> bool:
+        """True when every layer is of one kind (dense models, Mixtral, Mistral's windows)."""
+        return len(self.layer_groups) == 1
+
+    def window(self, mixer: str) -> int:
+        """Keys a query of a ``mixer`` layer can see at most: ``W`` (sliding), ``C``
+        (chunked), 0 for no limit.
+
+        >>> from ai_workloads.catalog import get_model
+        >>> get_model("mistral-7b").window("sliding")
+        4096
+        """
+        return {"sliding": self.sliding_window, "chunked": self.attention_chunk}.get(mixer, 0)
+
     def replace(self, **changes: Any) -> TransformerConfig:
         """A copy with some fields changed, validated again.
 
@@ -141,6 +207,12 @@ class TransformerConfig:
         >>> get_model("llama-2-70b").replace(n_kv_heads=64).attention_kind
         'MHA'
         """
+        layers = changes.get("n_layers", self.n_layers)
+        if layers != self.n_layers and self.uniform:  # a plan of one kind stretches with L
+            if "layer_types" not in changes and self.layer_types:
+                changes["layer_types"] = (self.layer_types[0],) * layers
+            if "moe_layers" not in changes and self.moe_layers is not None:
+                changes["moe_layers"] = tuple(range(layers)) if self.moe_layers else ()
         return dataclasses.replace(self, **changes)
 
     def with_mha(self) -> TransformerConfig:
@@ -153,72 +225,15 @@ class TransformerConfig:
         return self.replace(n_kv_heads=self.n_heads)
 
 
-# --------------------------------------------------------------------------- parsing
-
-def _present(raw: Mapping[str, Any], key: str) -> bool:
-    return key in raw and raw[key] is not None
-
-
-def _family_defaults(family: str) -> dict[str, Any]:
-    if family == "gemma":
-        return {"tie": True, "gated": True}
-    if family in ("gpt2", "bert"):
-        return {"tie": True, "gated": False}
-    return {"tie": False, "gated": True}
-
-
-class _Reader:
-    """Reads keys of one config dict, naming the file and key in every error."""
-
-    def __init__(self, raw: Mapping[str, Any], where: str) -> None:
-        self.raw = raw
-        self.where = where
-
-    def _fail(self, message: str) -> WorkloadError:
-        return WorkloadError(f"{self.where}: {message}")
-
-    def int(self, *keys: str, default: int | None = None) -> int:
-        for key in keys:
-            if _present(self.raw, key):
-                value = self.raw[key]
-                if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                    raise self._fail(f"key '{key}' must be a positive integer, got {value!r}")
-                return value
-        if default is not None:
-            return default
-        family = self.raw.get("model_type")
-        raise self._fail(
-            f"missing key '{keys[0]}' required for model_type '{family}' "
-            f"(supported families: {', '.join(SUPPORTED_FAMILIES)})")
-
-    def bool(self, key: str, default: bool) -> bool:
-        if not _present(self.raw, key):
-            return default
-        value = self.raw[key]
-        if not isinstance(value, bool):
-            raise self._fail(f"key '{key}' must be true or false, got {value!r}")
-        return value
-
-    def float(self, key: str, default: float) -> float:
-        if not _present(self.raw, key):
-            return default
-        value = self.raw[key]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self._fail(f"key '{key}' must be a number, got {value!r}")
-        return float(value)
-
-    def str(self, *keys: str, default: str) -> str:
-        for key in keys:
-            if _present(self.raw, key):
-                return str(self.raw[key])
-        return default
-
+# --------------------------------------------------------------------------- reading
 
 def from_hf_dict(raw: Mapping[str, Any], name: str = "", where: str = "") -> TransformerConfig:
     """Build a config from the fields of a Hugging Face ``config.json``.
 
-    Extra keys are ignored and ``null`` values count as absent. ``name`` defaults to the
-    config's ``_name_or_path`` or its ``model_type``; ``where`` names the source in errors.
+    Extra keys are ignored and ``null`` values count as absent. A multimodal config (Gemma 3,
+    Llama 4) gives its text model, read from ``text_config`` (``text_of`` says so). ``name``
+    defaults to the config's ``_name_or_path`` or its ``model_type``; ``where`` names the
+    source in errors.
 
     >>> gpt2 = from_hf_dict({"model_type": "gpt2", "n_embd": 768, "n_layer": 12,
     ...     "n_head": 12, "n_inner": None, "vocab_size": 50257, "n_positions": 1024})
@@ -232,82 +247,27 @@ def from_hf_dict(raw: Mapping[str, Any], name: str = "", where: str = "") -> Tra
     where = where or name or "config"
     if not isinstance(raw, Mapping):
         raise WorkloadError(f"{where}: a config must be a JSON object")
+    outer, text_of = raw, ""
     family = raw.get("model_type")
-    if family not in SUPPORTED_FAMILIES:
+    if isinstance(family, str) and family in TEXT_MODELS:
+        text_of = str(raw["model_type"])
+        text = raw.get("text_config")
+        if not isinstance(text, Mapping):
+            raise WorkloadError(
+                f"{where}: a {text_of} config needs a 'text_config' object (its text model)")
+        raw = {"model_type": TEXT_MODELS[text_of], **text}
+    family = raw.get("model_type")
+    if not isinstance(family, str) or family not in READERS:
         shown = "missing" if family is None else f"{family!r}"
         raise WorkloadError(
             f"{where}: unsupported model_type {shown}; "
             f"supported families: {', '.join(SUPPORTED_FAMILIES)}")
-    assert isinstance(family, str)
-    name = name or str(raw.get("_name_or_path") or family)
-    r = _Reader(raw, where)
-    defaults = _family_defaults(family)
-    quantization = read_quantization(raw, where)
-
-    if family == "gpt2":
-        d = r.int("n_embd")
-        n = r.int("n_head")
-        act = r.str("activation_function", default="gelu_new")
-        return _build(name, family, where, quantization=quantization,
-                      d_model=d, n_layers=r.int("n_layer"), n_heads=n, n_kv_heads=n,
-                      head_dim=_split_heads(d, n, where), d_ff=r.int("n_inner", default=4 * d),
-                      vocab_size=r.int("vocab_size"), max_position=r.int("n_positions"),
-                      gated_mlp=False, activation=act, norm="layer", positions="learned",
-                      tied_embeddings=r.bool("tie_word_embeddings", True), qkv_bias=True,
-                      out_bias=True, mlp_bias=True,
-                      norm_eps=r.float("layer_norm_epsilon", 1e-5))
-    if family == "bert":
-        d = r.int("hidden_size")
-        n = r.int("num_attention_heads")
-        return _build(name, family, where, quantization=quantization,
-                      d_model=d, n_layers=r.int("num_hidden_layers"), n_heads=n, n_kv_heads=n,
-                      head_dim=_split_heads(d, n, where), d_ff=r.int("intermediate_size"),
-                      vocab_size=r.int("vocab_size"),
-                      max_position=r.int("max_position_embeddings"), gated_mlp=False,
-                      activation=r.str("hidden_act", default="gelu"), norm="layer",
-                      positions="learned", tied_embeddings=True, qkv_bias=True,
-                      out_bias=True, mlp_bias=True, encoder=True,
-                      type_vocab_size=r.int("type_vocab_size", default=2), pooler=True,
-                      embedding_norm=True, final_norm=False,
-                      norm_eps=r.float("layer_norm_eps", 1e-12))
-
-    # Llama-style decoders: llama, mistral, mixtral, qwen2, gemma, phi3.
-    d = r.int("hidden_size")
-    n = r.int("num_attention_heads")
-    head_dim = r.int("head_dim", default=0) if _present(raw, "head_dim") else _split_heads(
-        d, n, where)
-    attention_bias = r.bool("attention_bias", False)
-    moe: dict[str, int] = {}
-    if family == "mixtral":
-        moe = {"n_experts": r.int("num_local_experts"),
-               "experts_per_token": r.int("num_experts_per_tok")}
-    act = r.str("hidden_activation", "hidden_act", default="silu")
-    return _build(name, family, where, quantization=quantization,
-                  d_model=d, n_layers=r.int("num_hidden_layers"), n_heads=n,
-                  n_kv_heads=r.int("num_key_value_heads", default=n), head_dim=head_dim,
-                  d_ff=r.int("intermediate_size"), vocab_size=r.int("vocab_size"),
-                  max_position=r.int("max_position_embeddings", default=2048),
-                  gated_mlp=defaults["gated"], activation=act, norm="rms", positions="rope",
-                  tied_embeddings=r.bool("tie_word_embeddings", defaults["tie"]),
-                  qkv_bias=attention_bias or family == "qwen2", out_bias=attention_bias,
-                  mlp_bias=r.bool("mlp_bias", False),
-                  embedding_scale=math.sqrt(d) if family == "gemma" else 1.0,
-                  rope_theta=r.float("rope_theta", 10_000.0),
-                  norm_eps=r.float("rms_norm_eps", 1e-6 if family == "gemma" else 1e-5),
-                  **moe)
-
-
-def _split_heads(d_model: int, n_heads: int, where: str) -> int:
-    if d_model % n_heads:
-        raise WorkloadError(
-            f"{where}: hidden size {d_model} is not divisible by {n_heads} heads; "
-            "give 'head_dim' explicitly")
-    return d_model // n_heads
-
-
-def _build(name: str, family: str, where: str, **fields: Any) -> TransformerConfig:
+    name = name or str(outer.get("_name_or_path") or family)
+    fields = READERS[family](Reader(raw, where))
+    quantization = read_quantization(outer, where)
     try:
-        return TransformerConfig(name=name, family=family, **fields)
+        return TransformerConfig(name=name, family=family, text_of=text_of,
+                                 quantization=quantization, **fields)
     except WorkloadError as err:
         message = str(err).removeprefix(f"{name}: ")
         raise WorkloadError(f"{where}: {message}") from None
