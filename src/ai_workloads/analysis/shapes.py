@@ -89,7 +89,7 @@ def _weight(sizes: dict[str, int], name: str, component: str, *dims: str) -> Wei
 def _norm_weights(cfg: TransformerConfig, sizes: dict[str, int], where: str,
                   component: str) -> list[Weight]:
     out = [_weight(sizes, f"γ_{where}", component, "D")]
-    if cfg.norm == "layer":
+    if cfg.norm == "layer" and cfg.norm_bias:
         out.append(_weight(sizes, f"β_{where}", component, "D"))
     return out
 

@@ -1,11 +1,12 @@
 """The tensors a checkpoint stores: names, roles and shapes, and their bytes in a format.
 
-Built from the weights of :mod:`ai_workloads.analysis.shapes`, one entry per stored tensor,
-shaped as PyTorch stores it (a linear weight ``[out, in]``; each MoE expert its own
-matrices). Llama-style families carry their Hugging Face module names, so that a
-checkpoint's ``modules_to_not_convert`` or ``ignore`` patterns can name them; Phi-3 fuses
-q/k/v and gate/up into one tensor each, as its checkpoints do. Other families get plain
-names (``layers.0.q``).
+Built from each layer's parts (:mod:`ai_workloads.analysis.layer_parts`), one entry per
+stored tensor, shaped as PyTorch stores it (a linear weight ``[out, in]``; each MoE expert
+its own matrices), and outside the layers from :mod:`ai_workloads.analysis.shapes`.
+Llama-style families carry their Hugging Face module names, so that a checkpoint's
+``modules_to_not_convert`` or ``ignore`` patterns can name them; Phi-3 fuses q/k/v and
+gate/up into one tensor each, as its checkpoints do. Other families get plain names
+(``layers.0.q``).
 
 >>> from ai_workloads.catalog import get_model
 >>> t = checkpoint_tensors(get_model("llama-2-7b"))
@@ -22,15 +23,24 @@ import functools
 from dataclasses import dataclass
 
 from ..core.config import TransformerConfig
+from ..core.parts import LayerKind
 from ..core.quantization import NAMED_FAMILIES, WeightScheme, weight_scheme
-from .shapes import Weight, layer_weights, model_weights
+from .layer_parts import layer_linears, layer_vectors
+from .params import LAYER_COMPONENTS
+from .shapes import Weight, model_weights
 
 #: Role of each component of :func:`ai_workloads.analysis.params.layer_params` and
-#: :func:`~ai_workloads.analysis.params.model_params`.
+#: :func:`~ai_workloads.analysis.params.model_params`: what a quantized format does with it
+#: (``attention``, ``mlp`` and ``experts`` are the blocks' linear maps it quantizes).
 ROLE_OF: dict[str, str] = {
-    "q": "attention", "k": "attention", "v": "attention", "o": "attention",
-    "gate": "mlp", "up": "mlp", "down": "mlp", "router": "router",
-    "attn_norm": "norm", "mlp_norm": "norm", "final_norm": "norm", "embedding_norm": "norm",
+    **dict.fromkeys(("q", "k", "v", "o", "q_a", "kv_a", "kv_b", "mixer_in", "mixer_out"),
+                    "attention"),
+    **dict.fromkeys(("gate", "up", "down", "shared_gate", "shared_up", "shared_down"), "mlp"),
+    "router": "router", "shared_router": "router",
+    **dict.fromkeys(("attn_norm", "attn_out_norm", "mlp_norm", "mlp_out_norm", "final_norm",
+                     "embedding_norm", "q_a_norm", "kv_a_norm", "q_norm", "k_norm",
+                     "mixer_norm"), "norm"),
+    **dict.fromkeys(("sinks", "conv", "mixer_params"), "vector"),
     "embedding": "embedding", "positions": "embedding", "token_types": "embedding",
     "lm_head": "lm_head", "pooler": "pooler",
 }
@@ -87,15 +97,31 @@ def _module(cfg: TransformerConfig, component: str, layer: int | None = None,
 
 def _stored(cfg: TransformerConfig, w: Weight, layer: int | None) -> list[StoredTensor]:
     param = "bias" if w.name.startswith(("b_", "β_")) else "weight"
-    role = ROLE_OF[w.component]
-    experts = len(w.dims) > 1 and w.dims[0] == "E"
-    shape = w.shape[1:] if experts else w.shape
-    if len(shape) == 2 and role != "embedding":
+    shape = w.shape
+    if len(shape) == 2 and ROLE_OF[w.component] != "embedding":
         shape = shape[::-1]  # shapes.py writes [inputs, outputs]; nn.Linear stores [out, in]
-    if not experts:
-        return [StoredTensor(_module(cfg, w.component, layer), param, role, shape)]
-    return [StoredTensor(_module(cfg, w.component, layer, e), param, "experts", shape)
-            for e in range(w.shape[0])]
+    return [StoredTensor(_module(cfg, w.component, layer), param, ROLE_OF[w.component], shape)]
+
+
+def _layer_tensors(cfg: TransformerConfig, kind: LayerKind, layer: int) -> list[StoredTensor]:
+    """One layer's tensors, component by component in :data:`LAYER_COMPONENTS` order."""
+    linears = layer_linears(cfg, kind)
+    vectors = layer_vectors(cfg, kind)
+    out: list[StoredTensor] = []
+    for component in LAYER_COMPONENTS:
+        if vectors.get(component):
+            param = "weight"
+            out.append(StoredTensor(_module(cfg, component, layer), param,
+                                    ROLE_OF[component], (vectors[component],)))
+        for w in (w for w in linears if w.component == component):
+            experts = range(w.copies) if w.copies > 1 else [None]
+            for e in experts:
+                module = _module(cfg, component, layer, e)
+                role = "experts" if e is not None else ROLE_OF[component]
+                out.append(StoredTensor(module, "weight", role, (w.n_out, w.n_in)))
+                if w.bias:
+                    out.append(StoredTensor(module, "bias", role, (w.n_out,)))
+    return out
 
 
 def _fuse(cfg: TransformerConfig, tensors: list[StoredTensor], layer: int) -> list[StoredTensor]:
@@ -128,9 +154,8 @@ def checkpoint_tensors(cfg: TransformerConfig) -> tuple[StoredTensor, ...]:
     """
     outside = [t for w in model_weights(cfg) for t in _stored(cfg, w, None)]
     out = [t for t in outside if t.role == "embedding"]
-    for layer in range(cfg.n_layers):
-        out += _fuse(cfg, [t for w in layer_weights(cfg) for t in _stored(cfg, w, layer)],
-                     layer)
+    for layer, kind in enumerate(cfg.layer_kinds):
+        out += _fuse(cfg, _layer_tensors(cfg, kind, layer), layer)
     return (*out, *(t for t in outside if t.role != "embedding"))
 
 
