@@ -21,6 +21,13 @@ def catalog_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(params=[n for n in model_names() if model_entry(n).config.plain_layers])
+def plain_catalog_name(request: pytest.FixtureRequest) -> str:
+    """Every catalog model whose layers are a plain decoder's (what the symbolic shapes and
+    the reference model describe), one at a time."""
+    return str(request.param)
+
+
 @pytest.fixture
 def write_config(tmp_path: Path) -> Callable[[str], Path]:
     """Write a catalog model's Hugging Face fields to ``<tmp>/<name>/config.json``."""

@@ -64,8 +64,8 @@ def test_mixtral_experts_carry_a_leading_e() -> None:
     assert w["W_down"].symbolic == "[E, F, D]"
 
 
-def test_layer_weights_agree_with_layer_params(catalog_name: str) -> None:
-    cfg = get_model(catalog_name)
+def test_layer_weights_agree_with_layer_params(plain_catalog_name: str) -> None:
+    cfg = get_model(plain_catalog_name)
     expected = {k: v for k, v in layer_params(cfg).items() if v}
     assert params_by_component(layer_weights(cfg)) == expected
 
@@ -95,7 +95,11 @@ def test_stack_totals_llama_2_7b() -> None:
 
 def test_norm_placement_and_mlp_kind() -> None:
     assert norm_placement(get_model("bert-base")) == "post"
-    assert all(norm_placement(get_model(n)) == "pre" for n in model_names() if n != "bert-base")
+    assert all(norm_placement(get_model(n)) == "pre" for n in model_names()
+               if n != "bert-base" and get_model(n).norm_layout == "pre")
+    assert norm_placement(get_model("gemma-2-9b")) == "pre and post"
+    assert norm_placement(get_model("olmo-2-7b")) == "post (in branch)"
+    assert norm_placement(get_model("command-r")) == "pre (parallel)"
     assert mlp_kind(get_model("llama-2-7b")) == "SwiGLU"
     assert mlp_kind(get_model("gemma-7b")) == "GeGLU"
     assert mlp_kind(get_model("bert-base")) == "GELU"

@@ -69,8 +69,8 @@ def test_weights_match_parameter_counts(family: str) -> None:
         8 * param_counts(cfg.replace(n_layers=1)).total
 
 
-def test_weight_bytes_match_every_catalog_model(catalog_name: str) -> None:
-    cfg = get_model(catalog_name)
+def test_weight_bytes_match_every_catalog_model(plain_catalog_name: str) -> None:
+    cfg = get_model(plain_catalog_name)
     assert weight_nbytes(cfg) == 4 * param_counts(cfg).total
     assert weight_nbytes(cfg, layers=1, dtype=np.float16) == \
         2 * param_counts(cfg.replace(n_layers=1)).total

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..core.config import TransformerConfig
+from ..core.errors import WorkloadError
 from .params import CATEGORY, param_counts
 
 #: Families whose blocks normalize after the residual addition (post-norm).
@@ -114,6 +115,10 @@ def layer_weights(cfg: TransformerConfig) -> list[Weight]:
     [('W_router', '[D, E]'), ('W_gate', '[E, D, F]'), ('W_up', '[E, D, F]'),
      ('W_down', '[E, F, D]')]
     """
+    if not cfg.plain_layers:
+        raise WorkloadError(
+            f"{cfg.name}: its layers are not a plain decoder's; their weights are listed by "
+            "ai_workloads.analysis.layer_parts")
     s = dimension_sizes(cfg)
     moe = cfg.is_moe
     out = _norm_weights(cfg, s, "attn", "attn_norm")
@@ -178,7 +183,10 @@ def norm_placement(cfg: TransformerConfig) -> str:
     >>> norm_placement(get_model("bert-base")), norm_placement(get_model("gpt2"))
     ('post', 'pre')
     """
-    return "post" if cfg.family in POST_NORM_FAMILIES else "pre"
+    if cfg.family in POST_NORM_FAMILIES:
+        return "post"
+    return {"pre": "pre", "sandwich": "pre and post", "post": "post (in branch)",
+            "parallel": "pre (parallel)"}[cfg.norm_layout]
 
 
 def mlp_kind(cfg: TransformerConfig) -> str:
@@ -213,8 +221,8 @@ def ffn_expansion(cfg: TransformerConfig) -> float:
 #: Coarse groups of the parameter breakdown, built from
 #: :data:`ai_workloads.analysis.params.CATEGORY`.
 SHARE_GROUPS: dict[str, tuple[str, ...]] = {
-    "attention": ("attention",),
-    "mlp": ("mlp", "router"),
+    "attention": ("attention", "recurrent"),
+    "mlp": ("mlp", "router", "shared_experts"),
     "embeddings": ("embedding", "lm_head"),
     "other": ("norms", "pooler"),
 }
@@ -260,7 +268,7 @@ def stack_totals(cfg: TransformerConfig) -> dict[str, int]:
     (202383360, 6476267520, 262148096, 6738415616)
     """
     counts = param_counts(cfg)
-    layers = cfg.n_layers * counts.layer_total
+    layers = counts.layers_total
     return {"layer": counts.layer_total, "layers": layers,
             "outside": counts.total - layers, "total": counts.total}
 
@@ -294,11 +302,13 @@ def category_shares(cfg: TransformerConfig) -> dict[str, float]:
     """
     counts = param_counts(cfg)
     cats = counts.by_category()
-    return {c: cats.get(c, 0) / counts.total for c in CATEGORY_ORDER}
+    order = [*CATEGORY_ORDER, *(c for c in cats if c not in CATEGORY_ORDER)]
+    return {c: cats.get(c, 0) / counts.total for c in order}
 
 
 def layer_mlp_share(cfg: TransformerConfig) -> float:
-    """The MLP's share of one layer's parameters (router included, all experts).
+    """The MLP's share of one layer's parameters (router and shared experts included, all
+    experts); where layers differ, of all layers together.
 
     With ``K = N``, ``N·H = D`` and ``F = 8D/3`` it is ``8D² / (4D² + 8D²) = 2/3``.
 
@@ -306,6 +316,8 @@ def layer_mlp_share(cfg: TransformerConfig) -> float:
     >>> round(layer_mlp_share(get_model("llama-2-7b")), 4)   # 135266304 / 202383360
     0.6684
     """
-    per_layer = param_counts(cfg).per_layer
-    mlp = sum(per_layer[c] for c in ("router", "gate", "up", "down"))
-    return mlp / sum(per_layer.values())
+    counts = param_counts(cfg)
+    mlp_parts = ("router", "gate", "up", "down", "shared_router", "shared_gate", "shared_up",
+                 "shared_down")
+    mlp = sum(g.count * g.components.get(c, 0) for g in counts.groups for c in mlp_parts)
+    return mlp / counts.layers_total

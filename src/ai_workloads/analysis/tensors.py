@@ -3,10 +3,10 @@
 Built from each layer's parts (:mod:`ai_workloads.analysis.layer_parts`), one entry per
 stored tensor, shaped as PyTorch stores it (a linear weight ``[out, in]``; each MoE expert
 its own matrices), and outside the layers from :mod:`ai_workloads.analysis.shapes`.
-Llama-style families carry their Hugging Face module names, so that a checkpoint's
-``modules_to_not_convert`` or ``ignore`` patterns can name them; Phi-3 fuses q/k/v and
-gate/up into one tensor each, as its checkpoints do. Other families get plain names
-(``layers.0.q``).
+Decoder families carry their Hugging Face module names (:mod:`~ai_workloads.analysis.hf_names`),
+so that a checkpoint's ``modules_to_not_convert`` or ``ignore`` patterns can name them;
+Phi-3 fuses q/k/v and gate/up into one tensor each, as its checkpoints do. GPT-2 and BERT
+get plain names (``layers.0.q``).
 
 >>> from ai_workloads.catalog import get_model
 >>> t = checkpoint_tensors(get_model("llama-2-7b"))
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 from ..core.config import TransformerConfig
 from ..core.parts import LayerKind
-from ..core.quantization import NAMED_FAMILIES, WeightScheme, weight_scheme
+from ..core.quantization import WeightScheme, weight_scheme
+from .hf_names import module_name
 from .layer_parts import layer_linears, layer_vectors
 from .params import LAYER_COMPONENTS
 from .shapes import Weight, model_weights
@@ -43,21 +44,6 @@ ROLE_OF: dict[str, str] = {
     **dict.fromkeys(("sinks", "conv", "mixer_params"), "vector"),
     "embedding": "embedding", "positions": "embedding", "token_types": "embedding",
     "lm_head": "lm_head", "pooler": "pooler",
-}
-
-#: Hugging Face module names of the Llama-style families (``{i}`` a layer, ``{e}`` an expert).
-HF_NAMES: dict[str, str] = {
-    "attn_norm": "model.layers.{i}.input_layernorm",
-    "q": "model.layers.{i}.self_attn.q_proj", "k": "model.layers.{i}.self_attn.k_proj",
-    "v": "model.layers.{i}.self_attn.v_proj", "o": "model.layers.{i}.self_attn.o_proj",
-    "mlp_norm": "model.layers.{i}.post_attention_layernorm",
-    "gate": "model.layers.{i}.mlp.gate_proj", "up": "model.layers.{i}.mlp.up_proj",
-    "down": "model.layers.{i}.mlp.down_proj",
-    "router": "model.layers.{i}.block_sparse_moe.gate",
-    "expert.gate": "model.layers.{i}.block_sparse_moe.experts.{e}.w1",
-    "expert.up": "model.layers.{i}.block_sparse_moe.experts.{e}.w3",
-    "expert.down": "model.layers.{i}.block_sparse_moe.experts.{e}.w2",
-    "embedding": "model.embed_tokens", "final_norm": "model.norm", "lm_head": "lm_head",
 }
 
 #: Components stored as one fused tensor, by family: (fused name, parts in order).
@@ -87,12 +73,8 @@ class StoredTensor:
 
 
 def _module(cfg: TransformerConfig, component: str, layer: int | None = None,
-            expert: int | None = None) -> str:
-    if cfg.family in NAMED_FAMILIES:
-        key = f"expert.{component}" if expert is not None else component
-        return HF_NAMES[key].format(i=layer, e=expert)
-    where = "" if layer is None else f"layers.{layer}."
-    return f"{where}{component}" + ("" if expert is None else f".experts.{expert}")
+            expert: int | None = None, index: int = 0) -> str:
+    return module_name(cfg, component, layer, expert, index)
 
 
 def _stored(cfg: TransformerConfig, w: Weight, layer: int | None) -> list[StoredTensor]:
@@ -113,10 +95,10 @@ def _layer_tensors(cfg: TransformerConfig, kind: LayerKind, layer: int) -> list[
             param = "weight"
             out.append(StoredTensor(_module(cfg, component, layer), param,
                                     ROLE_OF[component], (vectors[component],)))
-        for w in (w for w in linears if w.component == component):
+        for index, w in enumerate(w for w in linears if w.component == component):
             experts = range(w.copies) if w.copies > 1 else [None]
             for e in experts:
-                module = _module(cfg, component, layer, e)
+                module = _module(cfg, component, layer, e, index)
                 role = "experts" if e is not None else ROLE_OF[component]
                 out.append(StoredTensor(module, "weight", role, (w.n_out, w.n_in)))
                 if w.bias:

@@ -35,6 +35,14 @@ class ModelEntry:
     published_label: str | None
     params_source: str
     hf_config: dict[str, Any]
+    #: Where the config's values were read, when not the repo's own file.
+    config_source: str | None = None
+    #: The vendor's rounded active count, when no exact one is published.
+    published_active_label: str | None = None
+    #: What the vendor's counts include or leave out (an MTP module, the input embedding, ...).
+    published_note: str | None = None
+    #: Values of the entry that no source confirmed exactly.
+    unverified: tuple[str, ...] = ()
 
 
 def _load(name: str) -> Any:
@@ -51,7 +59,10 @@ def _models() -> dict[str, ModelEntry]:
             published_params=raw["published_params"],
             published_active_params=raw["published_active_params"],
             published_label=raw["published_label"], params_source=raw["params_source"],
-            hf_config=dict(raw["config"]))
+            hf_config=dict(raw["config"]), config_source=raw.get("config_source"),
+            published_active_label=raw.get("published_active_label"),
+            published_note=raw.get("published_note"),
+            unverified=tuple(raw.get("unverified") or ()))
     return entries
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import WorkloadError
-from .families import READERS, TEXT_MODELS
+from .families import FAMILY_DEFAULTS, READERS, TEXT_MODELS
 from .hf_reader import Reader
 from .layer_plan import check_layers, layer_kinds
 from .parts import DeltaNet, LatentAttention, LayerKind, Mamba2
@@ -190,6 +190,21 @@ class TransformerConfig:
         """True when every layer is of one kind (dense models, Mixtral, Mistral's windows)."""
         return len(self.layer_groups) == 1
 
+    @property
+    def plain_layers(self) -> bool:
+        """True when every layer has a plain decoder's weights: q, k, v and o, a norm before
+        each sub-layer, and one dense MLP or one MoE of routed experts (windows allowed).
+
+        >>> from ai_workloads.catalog import get_model
+        >>> get_model("mistral-7b").plain_layers, get_model("deepseek-v3").plain_layers
+        (True, False)
+        """
+        return (self.uniform and self.layer_kinds[0].mixer in ("full", "sliding", "chunked")
+                and self.latent is None and not self.shared_d_ff and self.qk_norm == "none"
+                and self.norm_layout == "pre" and self.norm_bias and not self.attention_sinks
+                and not self.attn_output_gate and not self.router_bias
+                and not self.expert_bias)
+
     def window(self, mixer: str) -> int:
         """Keys a query of a ``mixer`` layer can see at most: ``W`` (sliding), ``C``
         (chunked), 0 for no limit.
@@ -263,6 +278,7 @@ def from_hf_dict(raw: Mapping[str, Any], name: str = "", where: str = "") -> Tra
             f"{where}: unsupported model_type {shown}; "
             f"supported families: {', '.join(SUPPORTED_FAMILIES)}")
     name = name or str(outer.get("_name_or_path") or family)
+    raw = {**FAMILY_DEFAULTS.get(family, {}), **raw}
     fields = READERS[family](Reader(raw, where))
     quantization = read_quantization(outer, where)
     try:

@@ -396,5 +396,16 @@ READERS: dict[str, FamilyReader] = {
     "granitemoehybrid": _granitemoehybrid,
 }
 
+#: Values a family's hub files leave out because transformers' config class supplies them
+#: (Gemma 3's multimodal files give only a handful of text keys). Keys absent from a file
+#: take these, as transformers would.
+FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "gemma3_text": {"vocab_size": 262_208, "hidden_size": 2304, "intermediate_size": 9216,
+                    "num_hidden_layers": 26, "num_attention_heads": 8,
+                    "num_key_value_heads": 4, "head_dim": 256,
+                    "max_position_embeddings": 131_072, "rms_norm_eps": 1e-6,
+                    "sliding_window": 4096, "hidden_activation": "gelu_pytorch_tanh"},
+}
+
 #: Multimodal configs whose text model is analyzed: outer ``model_type`` -> the text one.
 TEXT_MODELS: dict[str, str] = {"gemma3": "gemma3_text", "llama4": "llama4_text"}

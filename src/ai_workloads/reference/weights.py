@@ -152,6 +152,11 @@ def check_layers(cfg: TransformerConfig, layers: int | None) -> int:
     ...
     ai_workloads.core.errors.WorkloadError: layers must be an integer from 1 to 2 for ...
     """
+    if not cfg.plain_layers:
+        raise WorkloadError(
+            f"the reference model builds plain decoders; {cfg.name} has "
+            f"{', '.join(k.label for k, _ in cfg.layer_groups)} layers with parts it does not "
+            "model")
     if layers is None:
         return cfg.n_layers
     if isinstance(layers, bool) or not isinstance(layers, int) or not 1 <= layers <= cfg.n_layers:
