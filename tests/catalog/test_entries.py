@@ -83,8 +83,10 @@ def test_every_model_has_a_source(catalog_name: str) -> None:
         assert entry.params_source.startswith(f"https://huggingface.co/{entry.repo} ")
     elif entry.repo is not None:
         # A rounded count: the card or report that states it, and where the config was read.
-        assert entry.published_label and len(entry.params_source) > 20
-        assert entry.config_source and f"huggingface.co/{entry.repo}" in entry.config_source
+        assert entry.published_label
+        assert len(entry.params_source) > 20
+        assert entry.config_source
+        assert f"huggingface.co/{entry.repo}" in entry.config_source
     else:
         # No checkpoint: the publication the numbers come from, with its year.
         assert re.search(r"\b(19|20)\d\d\b", entry.params_source), entry.params_source
