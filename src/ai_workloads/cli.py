@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from . import __version__
+from .analysis.by_layer_type import layer_type_breakdown, mla_decode
 from .analysis.flops import (
     blocks_only_decode_flops,
     decode_flops,
@@ -41,7 +42,7 @@ from .catalog import (
 )
 from .core.accelerator import UNITS
 from .core.config import TransformerConfig
-from .core.dtypes import COMPUTE_DTYPES
+from .core.dtypes import COMPUTE_DTYPES, nbytes
 from .core.errors import WorkloadError
 from .core.formats import KV_FORMATS, WEIGHT_FORMATS, weight_format
 from .core.quantization import AS_STORED, kv_format, weight_scheme
@@ -154,7 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="one decode step whose new token attends S keys (its own included)")
     mode.add_argument("--prefill", type=_positive, metavar="T", help="a prefill of T tokens")
     f.add_argument("--causal", action="store_true",
-                   help="count only unmasked attention pairs (prefill); default: full S×T")
+                   help="count only unmasked attention pairs, inside each window (prefill); "
+                        "default: the full T×T scores, masked ones included")
+    f.add_argument("--absorbed", action="store_true",
+                   help="MLA decode in the weight-absorbed form serving engines run "
+                        "(default: expanded, as transformers runs it)")
     f.add_argument("--batch", type=_positive, default=1, metavar="B", help="sequences (1)")
 
     m = command("memory", "weights, KV cache and activations of serving a model")
@@ -210,7 +215,13 @@ def _cmd_params(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     counts = param_counts(cfg)
     data = {"model": cfg.name, "total": counts.total, "active": counts.active,
             "by_category": counts.by_category(), "by_component": counts.by_component(),
-            "per_layer": dict(counts.per_layer), **_published(cfg)}
+            "by_layer_type": [{"kind": g.kind.key, "layers": g.count,
+                               "params_per_layer": g.params, "components": dict(g.components)}
+                              for g in counts.groups], **_published(cfg)}
+    if cfg.uniform:
+        data["per_layer"] = dict(counts.per_layer)
+    if cfg.text_of:
+        data["text_model_of"] = cfg.text_of
     text = params_table(cfg).to_text()
     if data.get("published"):
         same = "matches" if data["published"] == counts.total else "DIFFERS FROM"
@@ -220,16 +231,27 @@ def _cmd_params(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 def _cmd_flops(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     cfg = resolve_model(args.model)
+    if args.absorbed and (args.context is None or cfg.latent is None):
+        raise WorkloadError("--absorbed applies to a decode step (--context) of a model with "
+                            "multi-head latent attention (MLA)")
     if args.context is not None:
         if args.causal:
             raise WorkloadError("--causal applies to --prefill; a decode step attends all S keys")
-        ops = op_flops(cfg, 1, args.context)
-        total = decode_flops(cfg, args.context, args.batch)
+        ops = op_flops(cfg, 1, args.context, absorbed=args.absorbed)
+        total = decode_flops(cfg, args.context, args.batch, absorbed=args.absorbed)
         data: dict[str, Any] = {"model": cfg.name, "mode": "decode", "context": args.context,
                                 "batch": args.batch, "total": total,
                                 "blocks_only": args.batch * blocks_only_decode_flops(
                                     cfg, args.context)}
+        if cfg.latent is not None:
+            step = mla_decode(cfg, args.context)
+            data["mla"] = {"form": "absorbed" if args.absorbed else "expanded",
+                           "expanded": args.batch * step.expanded,
+                           "absorbed": args.batch * step.absorbed}
         title = f"{cfg.name}: one decode step at context {args.context:,}, batch {args.batch}"
+        if cfg.latent is not None:
+            title += " (MLA " + ("weight-absorbed)" if args.absorbed else "expanded, as "
+                                 "transformers runs it)")
     else:
         ops = op_flops(cfg, args.prefill, args.prefill, args.causal)
         total = prefill_flops(cfg, args.prefill, args.batch, args.causal)
@@ -239,6 +261,12 @@ def _cmd_flops(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         title = f"{cfg.name}: prefill of {args.prefill:,} tokens ({kind}), batch {args.batch}"
     by_op = {name: args.batch * value for name, value in ops.items()}
     data["by_op"] = by_op
+    tokens = 1 if args.context is not None else args.prefill
+    context = args.context if args.context is not None else args.prefill
+    data["by_layer_type"] = [
+        {"kind": p["kind"], "layers": p["layers"], "window": p["window"],
+         "flops": args.batch * p["flops"]}
+        for p in layer_type_breakdown(cfg, context, tokens, args.causal)]
     rows = tuple((name, f"{value:,}", f"{100 * value / total:.1f}%")
                  for name, value in by_op.items() if value)
     rows += (("total (matmuls only)", f"{total:,}", "100.0%"),)
@@ -255,9 +283,19 @@ def _cmd_memory(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
                             "kv_dtype": kv_dtype, "weights": mem.weights,
                             "kv_cache": mem.kv_cache, "activations": mem.activations,
                             "total": mem.total}
-    rows = [("weights", bytes_cell(mem.weights)), ("KV cache", bytes_cell(mem.kv_cache)),
-            ("activations (estimate)", bytes_cell(mem.activations)),
-            ("total", bytes_cell(mem.total))]
+    parts = layer_type_breakdown(cfg, args.context)
+    data["kv_cache_by_layer_type"] = [
+        {"kind": p["kind"], "layers": p["layers"], "cached_tokens": p["cache_tokens"],
+         "values": args.batch * p["cache_values"],
+         "bytes": nbytes(args.batch * p["cache_values"], kv_dtype)} for p in parts]
+    rows = [("weights", bytes_cell(mem.weights)), ("KV cache", bytes_cell(mem.kv_cache))]
+    if len(parts) > 1 or parts[0]["cache_tokens"] != args.context:
+        rows += [(f"  {p['layers']} {p['label']} layers, "
+                  + (f"{p['cache_tokens']:,} tokens each" if p["cache_tokens"] is not None
+                     else "a fixed state"), bytes_cell(nbytes(args.batch * p["cache_values"],
+                                                               kv_dtype))) for p in parts]
+    rows += [("activations (estimate)", bytes_cell(mem.activations)),
+             ("total", bytes_cell(mem.total))]
     if args.hardware:
         chip = resolve_accelerator(args.hardware)
         data["hardware"] = chip.name

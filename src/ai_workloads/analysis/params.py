@@ -76,8 +76,8 @@ def _components(cfg: TransformerConfig, kind: LayerKind) -> dict[str, int]:
 def layer_params(cfg: TransformerConfig, kind: LayerKind | None = None) -> dict[str, int]:
     """Parameters of one layer, by component (experts summed over all ``E``).
 
-    ``kind`` picks the kind of layer (:attr:`~ai_workloads.core.config.TransformerConfig.
-    layer_kinds`); it may be left out when every layer is alike.
+    ``kind`` picks the kind of layer (one of the config's ``layer_kinds``); it may be left
+    out when every layer is alike.
 
     >>> from ai_workloads.catalog import get_model
     >>> p = layer_params(get_model("llama-2-70b"))
@@ -146,7 +146,7 @@ class ParamCounts:
 
     @property
     def per_layer(self) -> Mapping[str, int]:
-        """One layer's components, when every layer is alike (see :attr:`groups` otherwise).
+        """One layer's components, when every layer is alike (see ``groups`` otherwise).
 
         >>> from ai_workloads.catalog import get_model
         >>> param_counts(get_model("mixtral-8x7b")).per_layer["router"]
