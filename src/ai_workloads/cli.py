@@ -29,7 +29,7 @@ from .analysis.flops import (
     op_flops,
     prefill_flops,
 )
-from .analysis.memory import devices_needed, max_batch, serving_memory
+from .analysis.memory import cache_bytes, devices_needed, max_batch, serving_memory
 from .analysis.params import param_counts
 from .analysis.roofline import critical_batch, decode_step, ridge_point
 from .catalog import (
@@ -42,7 +42,7 @@ from .catalog import (
 )
 from .core.accelerator import UNITS
 from .core.config import TransformerConfig
-from .core.dtypes import COMPUTE_DTYPES, nbytes
+from .core.dtypes import COMPUTE_DTYPES
 from .core.errors import WorkloadError
 from .core.formats import KV_FORMATS, WEIGHT_FORMATS, weight_format
 from .core.quantization import AS_STORED, kv_format, weight_scheme
@@ -284,16 +284,16 @@ def _cmd_memory(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
                             "kv_cache": mem.kv_cache, "activations": mem.activations,
                             "total": mem.total}
     parts = layer_type_breakdown(cfg, args.context)
+    by_kind = cache_bytes(cfg, args.context, args.batch, kv_dtype)
     data["kv_cache_by_layer_type"] = [
         {"kind": p["kind"], "layers": p["layers"], "cached_tokens": p["cache_tokens"],
-         "values": args.batch * p["cache_values"],
-         "bytes": nbytes(args.batch * p["cache_values"], kv_dtype)} for p in parts]
+         "values": args.batch * p["cache_values"], "bytes": by_kind[p["kind"]]}
+        for p in parts]
     rows = [("weights", bytes_cell(mem.weights)), ("KV cache", bytes_cell(mem.kv_cache))]
     if len(parts) > 1 or parts[0]["cache_tokens"] != args.context:
         rows += [(f"  {p['layers']} {p['label']} layers, "
                   + (f"{p['cache_tokens']:,} tokens each" if p["cache_tokens"] is not None
-                     else "a fixed state"), bytes_cell(nbytes(args.batch * p["cache_values"],
-                                                               kv_dtype))) for p in parts]
+                     else "a fixed state"), bytes_cell(by_kind[p["kind"]])) for p in parts]
     rows += [("activations (estimate)", bytes_cell(mem.activations)),
              ("total", bytes_cell(mem.total))]
     if args.hardware:

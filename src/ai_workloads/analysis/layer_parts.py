@@ -180,6 +180,27 @@ def layer_vectors(cfg: TransformerConfig, kind: LayerKind) -> dict[str, int]:
     return {**_norms(cfg), **mixer}
 
 
+#: The format a recurrent layer's state matrices are kept in: transformers keeps them in
+#: fp32 even when the model runs in bf16 (the convolution windows follow the model's format).
+RECURRENT_STATE_DTYPE = "fp32"
+
+
+def recurrent_state_values(cfg: TransformerConfig, kind: LayerKind) -> int:
+    """Values of one recurrent layer's state matrices for one sequence (0 for attention),
+    kept in :data:`RECURRENT_STATE_DTYPE`; its convolution window is not among them.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> cfg = get_model("qwen3-next-80b-a3b")
+    >>> recurrent_state_values(cfg, cfg.layer_kinds[0])   # 32 value heads · 128 · 128
+    524288
+    """
+    if kind.mixer == "linear" and cfg.deltanet is not None:
+        return cfg.deltanet.recurrent_state
+    if kind.mixer == "mamba" and cfg.mamba is not None:
+        return cfg.mamba.recurrent_state
+    return 0
+
+
 def cached_tokens(cfg: TransformerConfig, kind: LayerKind, context: int) -> int:
     """Tokens a layer of ``kind`` keeps in its cache at ``context``: ``S``, or ``min(S, W)``
     for a window; 0 for a recurrent layer.

@@ -23,7 +23,7 @@ from ..core.errors import WorkloadError, positive_int
 from ..core.formats import KV_SCALES, SCALE_BITS
 from ..core.parts import ATTENTION_MIXERS
 from ..core.quantization import kv_format, weight_scheme
-from .layer_parts import cached_values
+from .layer_parts import RECURRENT_STATE_DTYPE, cached_values, recurrent_state_values
 from .tensors import stored_bytes
 
 
@@ -71,6 +71,27 @@ def cache_values(cfg: TransformerConfig, context: int) -> dict[str, int]:
             for kind, count in cfg.layer_groups}
 
 
+def cache_bytes(cfg: TransformerConfig, context: int, batch: int = 1,
+                dtype: str = "bf16") -> dict[str, int]:
+    """Bytes of ``batch`` sequences' caches at ``context``, per kind of layer, scales not
+    included: keys, values and convolution windows in the KV format ``dtype``, recurrent
+    state matrices in fp32, as transformers keeps them.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> cache_bytes(get_model("gemma-2-9b"), 8192)
+    {'sliding': 704643072, 'full': 1409286144}
+    """
+    positive_int("batch", batch)
+    kv = kv_format(cfg, dtype, dtype)
+    values = cache_values(cfg, context)
+    out = {}
+    for kind, count in cfg.layer_groups:
+        state = count * recurrent_state_values(cfg, kind)
+        out[kind.key] = (nbytes((values[kind.key] - state) * batch, kv)
+                         + nbytes(state * batch, RECURRENT_STATE_DTYPE))
+    return out
+
+
 def kv_elements_per_token(cfg: TransformerConfig) -> int:
     """Cached values per token: a key and a value of ``K·H`` in each of ``L`` layers (MLA:
     the latent and RoPE key). Only for caches that grow by the same amount with every token:
@@ -110,8 +131,8 @@ def kv_cache_bytes(cfg: TransformerConfig, context: int, batch: int = 1,
     included.
 
     ``dtype`` is a KV format (:data:`ai_workloads.core.formats.KV_FORMATS`) or
-    ``"checkpoint"`` (the unquantized format of the checkpoint's weights). Recurrent states
-    are counted in the same format.
+    ``"checkpoint"`` (the unquantized format of the checkpoint's weights). Recurrent layers'
+    state matrices are counted in fp32, as transformers keeps them (:func:`cache_bytes`).
 
     >>> from ai_workloads.catalog import get_model
     >>> cfg = get_model("llama-2-70b")
@@ -125,8 +146,7 @@ def kv_cache_bytes(cfg: TransformerConfig, context: int, batch: int = 1,
     positive_int("context", context)
     positive_int("batch", batch)
     kv = kv_format(cfg, dtype, dtype)
-    values = sum(cache_values(cfg, context).values())
-    return nbytes(values * batch, kv) + kv_scale_bytes(cfg, kv)
+    return sum(cache_bytes(cfg, context, batch, kv).values()) + kv_scale_bytes(cfg, kv)
 
 
 def activation_bytes(cfg: TransformerConfig, tokens: int, batch: int = 1,

@@ -30,7 +30,7 @@ from .flops import (
     layer_op_flops,
     matmul_flops,
 )
-from .layer_parts import cached_values
+from .layer_parts import RECURRENT_STATE_DTYPE, cached_values, recurrent_state_values
 from .memory import (
     expert_weight_bytes,
     kv_cache_bytes,
@@ -277,7 +277,9 @@ def decode_terms(cfg: TransformerConfig, dtype: str = "bf16",
     state = 0
     for kind, count in cfg.layer_groups:
         if kind.mixer in ("linear", "mamba"):
-            state += count * cached_values(cfg, kind, 1)
+            matrices = recurrent_state_values(cfg, kind)
+            state += count * (nbytes(cached_values(cfg, kind, 1) - matrices, kv_dtype)
+                              + nbytes(matrices, RECURRENT_STATE_DTYPE))
             continue
         one = layer_op_flops(cfg, kind, 1, 1)
         per_key = sum(one[name] for name in CONTEXT_OPS)
@@ -286,7 +288,7 @@ def decode_terms(cfg: TransformerConfig, dtype: str = "bf16",
         entry[1] += count * cached_values(cfg, kind, 1)
     return DecodeTerms(
         dense=dense_flops_per_token(cfg), weights=weight_bytes(cfg, dtype),
-        kv_scales=kv_scale_bytes(cfg, kv_dtype), state=nbytes(state, kv_dtype),
+        kv_scales=kv_scale_bytes(cfg, kv_dtype), state=state,
         terms=tuple((w, k, nbytes(v, kv_dtype)) for w, (k, v) in sorted(windows.items())))
 
 
