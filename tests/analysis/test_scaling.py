@@ -154,10 +154,25 @@ def test_crossover_of_plain_mlp_by_brute_force() -> None:
         shape, 8 * d * d, 4 * d * 3072)
 
 
+def _at(context: int | None) -> float:
+    return float("inf") if context is None else context  # None: never
+
+
 def test_gqa_never_moves_the_crossover_earlier() -> None:
     for c in crossovers([get_model(n) for n in model_names()]):
-        assert c.with_projections >= c.mha_with_projections
-        assert c.core_only > c.with_projections
+        assert _at(c.with_projections) >= _at(c.mha_with_projections)
+        assert _at(c.core_only) > _at(c.with_projections) or c.core_only is None
+
+
+def test_a_window_can_keep_attention_below_the_mlp() -> None:
+    # Mistral 7B: every layer attends at most 4,096 keys; at 4,096 keys attention (with
+    # projections) is still below the MLP, so it never overtakes it.
+    mistral = crossover(get_model("mistral-7b"))
+    assert mistral.with_projections is None
+    assert mistral.windows == "4,096"
+    full = crossover(get_model("mistral-7b").replace(layer_types=()))
+    assert full.with_projections is not None
+    assert full.with_projections > 4096
 
 
 def test_core_only_crossover_does_not_depend_on_kv_heads() -> None:

@@ -26,6 +26,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ..core.config import TransformerConfig
+from ..core.errors import WorkloadError
 from ..core.dtypes import bytes_per_element
 from ..core.units import Quantity, gb
 from .flops import (
@@ -288,6 +289,9 @@ def crossover_reproduction(cfg: TransformerConfig, grid: tuple[float, float, int
     (True, 8321)
     """
     low, high, points = grid
+    exact = attention_overtakes_mlp(cfg, include_projections=True)
+    if exact is None:
+        raise WorkloadError(f"{cfg.name}: attention never overtakes the MLP")
     return Reproduction((quoted,), (quoted.like(crossover_on_grid(cfg, low, high, points)),),
-                        (quoted.like(attention_overtakes_mlp(cfg, include_projections=True)),),
+                        (quoted.like(exact),),
                         {"points": Quantity(points)})

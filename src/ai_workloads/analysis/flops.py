@@ -309,26 +309,63 @@ def sublayer_decode_flops(cfg: TransformerConfig, context: int) -> dict[str, int
     }
 
 
-def attention_overtakes_mlp(cfg: TransformerConfig, include_projections: bool = False) -> int:
-    """The smallest context ``S`` at which a decode token's attention FLOPs exceed its MLP's.
+def key_terms(cfg: TransformerConfig) -> tuple[tuple[int, int], ...]:
+    """How a decode token's FLOPs grow with the keys: ``(window, FLOPs per key)`` for each
+    window size among the layers (0: no window). At context ``S`` the context-dependent part
+    is ``Σ per_key · min(S, W)``.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> key_terms(get_model("llama-2-7b")), key_terms(get_model("mistral-7b"))
+    (((0, 524288),), ((4096, 524288),))
+    """
+    terms: dict[int, int] = {}
+    for kind, count in cfg.layer_groups:
+        one = layer_op_flops(cfg, kind, 1, 1)
+        per_key = sum(one[name] for name in CONTEXT_OPS)
+        if per_key:
+            window = cfg.window(kind.mixer)
+            terms[window] = terms.get(window, 0) + count * per_key
+    return tuple(sorted(terms.items()))
+
+
+def attention_overtakes_mlp(cfg: TransformerConfig,
+                            include_projections: bool = False) -> int | None:
+    """The smallest context ``S`` at which a decode token's attention FLOPs exceed its MLP's,
+    or ``None`` when they never do (every attention layer's window is full before then).
 
     With ``include_projections=False`` attention means the part that grows with ``S``
-    (scores and A·V); with ``True`` it also includes the q, k, v and o projections, as the
-    lecture notes' table does.
+    (scores and A·V, and MLA's re-expansion of cached latents); with ``True`` it also
+    includes the q, k, v and o projections (and a recurrent mixer's), as the lecture notes'
+    table does. A sliding or chunked layer attends at most its window.
 
     >>> from ai_workloads.catalog import get_model
     >>> cfg = get_model("llama-2-7b")
     >>> attention_overtakes_mlp(cfg), attention_overtakes_mlp(cfg, include_projections=True)
     (16513, 8321)
+    >>> attention_overtakes_mlp(get_model("mistral-7b")) is None   # a 4,096-key window
+    True
     """
     _check_decoder(cfg)
-    per_key = attention_flops_per_key(cfg)
     ops = op_flops(cfg, 1, 1)
-    fixed = sum(ops[name] for name in ("q", "k", "v", "o")) if include_projections else 0
-    fixed += sum(ops.get(name, 0) for name in ATTENTION_CORE) - per_key  # S-independent part: 0
+    mixing = [name for name in ATTENTION_OPS if name not in CONTEXT_OPS]
+    fixed = sum(ops.get(name, 0) for name in mixing) if include_projections else 0
     mlp = sum(ops.get(name, 0) for name in MLP_OPS)
-    # attention(S) = fixed + S·per_key > mlp  <=>  S > (mlp - fixed) / per_key
-    return max(1, (mlp - fixed) // per_key + 1)
+    terms = key_terms(cfg)
+
+    def attention(context: int) -> int:
+        return fixed + sum(k * (min(context, w) if w else context) for w, k in terms)
+
+    if not any(w == 0 for w, _ in terms):  # every term stops growing at its window
+        longest = max((w for w, _ in terms), default=1)
+        if attention(longest) <= mlp:
+            return None
+    low, high = 0, 1  # attention(low) <= mlp < attention(high)
+    while attention(high) <= mlp:
+        low, high = high, 2 * high
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if attention(mid) <= mlp else (low, mid)
+    return max(1, high)
 
 
 def training_flops(cfg: TransformerConfig, tokens: int, seq_len: int,

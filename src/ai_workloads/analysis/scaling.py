@@ -28,6 +28,7 @@ from .flops import (
     MLP_OPS,
     attention_flops_per_key,
     attention_overtakes_mlp,
+    key_terms,
     op_flops,
     prefill_flops,
     six_nd,
@@ -86,7 +87,8 @@ class DecodeFlopsCurve:
     """FLOPs of one decode token at each of ``contexts``, split by where they go.
 
     ``projections`` (q, k, v, o), ``mlp`` (router included) and ``lm_head`` do not depend on
-    the context; the attention core (scores and A·V) adds ``per_key`` FLOPs per key.
+    the context; the attention core (scores and A·V) adds ``per_key`` FLOPs per key, each
+    window's layers only up to their window (``key_terms``, as ``flops.key_terms``).
     """
 
     model: str
@@ -95,11 +97,17 @@ class DecodeFlopsCurve:
     per_key: int
     mlp: int
     lm_head: int
+    key_terms: tuple[tuple[int, int], ...] = ()
 
     @property
     def core(self) -> IntArray:
-        """Scores and A·V at each context: ``contexts · per_key``."""
-        return self.contexts * self.per_key
+        """Scores and A·V at each context: ``Σ per_key · min(S, W)`` over the windows."""
+        terms = self.key_terms or ((0, self.per_key),)
+        core = np.zeros_like(self.contexts)
+        for window, per_key in terms:
+            core = core + per_key * (np.minimum(self.contexts, window) if window
+                                     else self.contexts)
+        return core
 
     @property
     def attention(self) -> IntArray:
@@ -149,7 +157,8 @@ def decode_flops_curve(cfg: TransformerConfig,
     return DecodeFlopsCurve(
         model=cfg.name, contexts=array.astype(np.int64),
         projections=parts["attention"] - parts["attention_core"],
-        per_key=attention_flops_per_key(cfg), mlp=parts["mlp"], lm_head=parts["lm_head"])
+        per_key=attention_flops_per_key(cfg), mlp=parts["mlp"], lm_head=parts["lm_head"],
+        key_terms=key_terms(cfg))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +171,13 @@ class Crossover:
     gated_mlp: bool
     experts_per_token: int
     ffn_ratio: float
-    with_projections: int
-    core_only: int
-    mha_with_projections: int
+    with_projections: int | None  # None: never (the windows cap attention first)
+    core_only: int | None
+    mha_with_projections: int | None
     max_position: int
+    #: The windows of the sliding and chunked layers, as shown: ``"4,096"``, ``"4,096 and
+    #: all keys"``; empty when every layer sees all keys.
+    windows: str = ""
 
     @property
     def inside_window(self) -> bool:
@@ -175,7 +187,7 @@ class Crossover:
         >>> crossover(get_model("llama-2-7b")).inside_window
         False
         """
-        return self.with_projections <= self.max_position
+        return self.with_projections is not None and self.with_projections <= self.max_position
 
 
 def crossover(cfg: TransformerConfig) -> Crossover:
@@ -198,7 +210,15 @@ def crossover(cfg: TransformerConfig) -> Crossover:
         with_projections=attention_overtakes_mlp(cfg, include_projections=True),
         core_only=attention_overtakes_mlp(cfg, include_projections=False),
         mha_with_projections=attention_overtakes_mlp(cfg.with_mha(), include_projections=True),
-        max_position=cfg.max_position)
+        max_position=cfg.max_position, windows=_windows_shown(cfg))
+
+
+def _windows_shown(cfg: TransformerConfig) -> str:
+    terms = key_terms(cfg)
+    shown = [f"{w:,}" for w, _ in terms if w]
+    if not shown:
+        return ""
+    return " and ".join(shown + (["all keys"] if any(w == 0 for w, _ in terms) else []))
 
 
 def crossovers(cfgs: Sequence[TransformerConfig]) -> tuple[Crossover, ...]:

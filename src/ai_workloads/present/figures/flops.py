@@ -119,6 +119,8 @@ def attention_share_figure(curve: DecodeFlopsCurve, crossover: Crossover,
             label="attention core only (scores, A·V)")
     for value, colour, dy in ((crossover.with_projections, with_proj, 0.16),
                               (crossover.core_only, core, -0.2)):
+        if value is None:  # the windows cap attention below the MLP
+            continue
         ax.axvline(value, color=colour, linestyle=":", linewidth=1.3)
         ax.annotate(f"S = {value:,}", xy=(value, 0.5), xytext=(value * 1.15, 0.5 + dy),
                     fontsize=9, color=colour,
@@ -155,9 +157,9 @@ def crossover_figure(points: Sequence[Crossover]) -> Figure:
     rows = list(range(len(points)))[::-1]
     ax.barh(rows, [p.max_position for p in points], height=0.55,
             color=OKABE_ITO["bluish_green"], alpha=0.25, label="context window (max_position)")
-    ax.plot([p.with_projections for p in points], rows, linestyle="none", marker="o",
+    ax.plot([p.with_projections or np.nan for p in points], rows, linestyle="none", marker="o",
             color=PART_COLORS["projections"], label="crossover incl. projections")
-    ax.plot([p.core_only for p in points], rows, linestyle="none", marker="D",
+    ax.plot([p.core_only or np.nan for p in points], rows, linestyle="none", marker="D",
             color=PART_COLORS["core"], markersize=4.5, label="crossover, core only")
     ax.set_yticks(rows, [f"{_display(p.model)} ({p.attention_kind})" for p in points],
                   fontsize=8)
@@ -255,7 +257,8 @@ def crossover_table(points: Sequence[Crossover]) -> Table:
     >>> from ai_workloads.catalog import get_model
     >>> from ai_workloads.analysis.scaling import crossovers
     >>> crossover_table(crossovers([get_model("mixtral-8x7b")])).rows[0]
-    ('Mixtral 8x7B', 'GQA', '4', 'gated, k = 2', '3.50', '37,893', '34,821', '43,013', '32,768')
+    ('Mixtral 8x7B', 'GQA', '4', 'gated, k = 2', '3.50', '37,893', '34,821', '43,013', 'all keys',
+     '32,768')
     """
     rows = []
     for p in points:
@@ -263,13 +266,18 @@ def crossover_table(points: Sequence[Crossover]) -> Table:
         if p.experts_per_token > 1:
             mlp += f", k = {p.experts_per_token}"
         rows.append((_display(p.model), p.attention_kind, f"{p.group_size}", mlp,
-                     f"{p.ffn_ratio:.2f}", f"{p.with_projections:,}",
-                     f"{p.mha_with_projections:,}", f"{p.core_only:,}",
-                     f"{p.max_position:,}"))
+                     f"{p.ffn_ratio:.2f}", _never(p.with_projections),
+                     _never(p.mha_with_projections), _never(p.core_only),
+                     p.windows or "all keys", f"{p.max_position:,}"))
     return Table("Contexts at which attention overtakes the MLP",
                  ("model", "attention", "N/K", "MLP", "F/D", "incl. projections",
-                  "incl. projections, if MHA", "core only", "context window"),
-                 tuple(rows), ("l", "l", "r", "l", "r", "r", "r", "r", "r"))
+                  "incl. projections, if MHA", "core only", "keys a layer sees",
+                  "context window"),
+                 tuple(rows), ("l", "l", "r", "l", "r", "r", "r", "r", "r", "r"))
+
+
+def _never(context: int | None) -> str:
+    return "never" if context is None else f"{context:,}"
 
 
 def prefill_table(costs: Sequence[PrefillCost]) -> Table:
