@@ -26,8 +26,8 @@ from types import MappingProxyType
 import numpy as np
 
 from ..core.config import TransformerConfig
-from ..core.errors import WorkloadError
 from ..core.dtypes import bytes_per_element
+from ..core.errors import WorkloadError
 from ..core.units import Quantity, gb
 from .flops import (
     attention_overtakes_mlp,
