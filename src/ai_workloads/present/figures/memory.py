@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ...analysis.memory import ServingMemory, kv_cache_bytes
+from ...analysis.memory import ServingMemory, kv_cache_bytes, max_batch
 from ...analysis.roofline import ridge_point
 from ...analysis.serving import (
     DecodeRate,
@@ -338,6 +338,47 @@ def kv_cache_table(models: Sequence[TransformerConfig], contexts: Sequence[int],
     return Table(f"KV cache ({dtype}, batch 1, GB)",
                  ("model", "N / K", *(f"S = {s:,}" for s in contexts)),
                  tuple(rows), ("l", "r", *("r" for _ in contexts)))
+
+
+def layer_plan_label(cfg: TransformerConfig) -> str:
+    """The layers of a model as a table shows them: how many of each mixer, with windows.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> layer_plan_label(get_model("gemma-3-4b")), layer_plan_label(get_model("deepseek-v3"))
+    ('29 sliding (1,024) + 5 full', '61 full (latent)')
+    """
+    counts: dict[str, int] = {}
+    for kind, count in cfg.layer_groups:
+        counts[kind.mixer] = counts.get(kind.mixer, 0) + count
+    parts = []
+    for mixer, count in counts.items():
+        window = cfg.window(mixer)
+        detail = f" ({window:,})" if window else (" (latent)" if mixer == "full" and
+                                                   cfg.latent is not None else "")
+        parts.append(f"{count} {mixer}{detail}")
+    return " + ".join(parts)
+
+
+def modern_kv_table(models: Sequence[TransformerConfig], contexts: Sequence[int],
+                    hw: Accelerator, n_devices: int, dtype: str = "bf16") -> Table:
+    """Per model: its layers, the KV cache (or state) of one sequence at each context in GB,
+    and the largest batch whose weights and caches fit in ``n_devices`` of ``hw`` at the
+    last context (weights and cache in ``dtype``).
+
+    >>> from ai_workloads.catalog import get_model, get_accelerator
+    >>> t = modern_kv_table([get_model("mistral-7b")], [4096, 32768], get_accelerator("h200"), 1)
+    >>> t.rows[0][:4]
+    ('Mistral 7B (v0.1)', '32 sliding (4,096)', '0.54', '0.54')
+    """
+    rows = []
+    for cfg in models:
+        rows.append((_display(cfg.name), layer_plan_label(cfg),
+                     *(f"{gb(kv_cache_bytes(cfg, s, 1, dtype)):,.2f}" for s in contexts),
+                     f"{max_batch(cfg, hw, contexts[-1], n_devices, dtype, dtype):,}"))
+    fit = f"batch on {n_devices}× {hw.name}, S = {contexts[-1]:,}"
+    return Table(f"KV cache or state per sequence ({dtype}, GB)",
+                 ("model", "layers", *(f"S = {s:,}" for s in contexts), fit),
+                 tuple(rows), ("l", "l", *("r" for _ in contexts), "r"))
 
 
 def serving_memory_table(memory: ServingMemory) -> Table:
