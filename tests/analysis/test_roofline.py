@@ -57,3 +57,12 @@ def test_critical_batch_moe_by_search() -> None:
     assert decode_step(cfg, chip, 128, b).bound == "compute"
     assert decode_step(cfg, chip, 128, b - 1).bound == "memory"
 
+
+
+def test_gemv_batch_for_the_h100_ridge_solved_exactly() -> None:
+    # B / (1 + 2B/D) = 295.34 at D = 8192: B = 295.34 / (1 - 2 · 295.34 / 8192) = 318.3,
+    # so 319 is the first whole batch; the B << D reading (B ≈ 295) is 7% short.
+    from ai_workloads.analysis.roofline import gemv_batch_for_intensity, ridge_point
+    ridge = ridge_point(get_accelerator("h100-sxm"))
+    assert gemv_batch_for_intensity(ridge, 8192) == 319
+    assert 318 < ridge / (1 - 2 * ridge / 8192) < 319

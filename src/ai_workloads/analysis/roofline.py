@@ -20,7 +20,7 @@ from typing import Literal
 from ..core.accelerator import Accelerator, ArrayOrFloat
 from ..core.config import TransformerConfig
 from ..core.dtypes import bytes_per_element, nbytes
-from ..core.errors import positive_int
+from ..core.errors import WorkloadError, positive_int
 from ..core.quantization import kv_format, weight_scheme
 from .flops import (
     CONTEXT_OPS,
@@ -58,6 +58,31 @@ def matmul_intensity(m: int, k: int, n: int, dtype: str = "bf16",
     b = bytes_per_element(weight_dtype or dtype)
     c = bytes_per_element(out_dtype or dtype)
     return flops / (m * k * a + k * n * b + m * n * c)
+
+
+def gemv_batch_for_intensity(intensity: float, d_model: int) -> int:
+    """The smallest batch ``B`` whose ``bf16[B, D] × bf16[D, D]`` product reaches
+    ``intensity``: solves ``B / (1 + 2B/D) >= intensity`` exactly (``B ≈ intensity`` only
+    when ``B ≪ D``).
+
+    >>> gemv_batch_for_intensity(295.3, 8192), round(matmul_intensity(319, 8192, 8192), 1)
+    (319, 296.0)
+    >>> gemv_batch_for_intensity(5000, 8192)
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: no batch reaches 5000 FLOP/byte with D = 8192 ...
+    """
+    positive_int("d_model", d_model)
+    if 2 * intensity >= d_model:
+        raise WorkloadError(f"no batch reaches {intensity:g} FLOP/byte with D = {d_model} "
+                            f"(the limit is D/2 = {d_model / 2:g})")
+    # B / (1 + 2B/D) = I  <=>  B = I / (1 - 2I/D)
+    batch = math.ceil(intensity / (1 - 2 * intensity / d_model))
+    while batch > 1 and matmul_intensity(batch - 1, d_model, d_model) >= intensity:
+        batch -= 1
+    while matmul_intensity(batch, d_model, d_model) < intensity:
+        batch += 1
+    return batch
 
 
 def ridge_point(hw: Accelerator, dtype: str = "bf16") -> float:

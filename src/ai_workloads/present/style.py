@@ -43,6 +43,18 @@ OKABE_ITO: dict[str, str] = {
     "vermillion": "#D55E00",
     "reddish_purple": "#CC79A7",
 }
+#: One colour per concept across the site: attention blue, MLP orange, embeddings bluish
+#: green, LM head sky blue, norms vermillion, router reddish purple. Parts of one concept
+#: (attention's projections and its core) share its colour and differ by hatch or line style.
+CONCEPT_COLORS: dict[str, str] = {
+    "attention": OKABE_ITO["blue"],
+    "mlp": OKABE_ITO["orange"],
+    "embedding": OKABE_ITO["bluish_green"],
+    "lm_head": OKABE_ITO["sky_blue"],
+    "norms": OKABE_ITO["vermillion"],
+    "router": OKABE_ITO["reddish_purple"],
+    "pooler": OKABE_ITO["black"],
+}
 #: The order series take colours in: strong colours first, yellow (weak on white) late.
 PALETTE: tuple[str, ...] = tuple(
     OKABE_ITO[name]

@@ -32,16 +32,19 @@ from ...catalog import model_entry
 from ...core.config import TransformerConfig
 from ...core.errors import WorkloadError
 from ..format import pct, sci, thousands
-from ..style import OKABE_ITO, label_axes, new_figure
+from ..style import CONCEPT_COLORS, OKABE_ITO, label_axes, new_figure
 from ..tables import Table
 
-#: One colour per part of a token's FLOPs, the same in every figure of the chapter.
+#: One colour per part of a token's FLOPs, the site's colour of its concept: the attention
+#: core and the projections are both attention (blue), told apart by hatch and line style.
 PART_COLORS: dict[str, str] = {
-    "mlp": OKABE_ITO["orange"],
-    "lm_head": OKABE_ITO["sky_blue"],
-    "projections": OKABE_ITO["blue"],
-    "core": OKABE_ITO["vermillion"],
+    "mlp": CONCEPT_COLORS["mlp"],
+    "lm_head": CONCEPT_COLORS["lm_head"],
+    "projections": CONCEPT_COLORS["attention"],
+    "core": CONCEPT_COLORS["attention"],
 }
+#: Hatches that tell parts of one colour apart.
+PART_HATCHES: dict[str, str] = {"core": "////"}
 #: How the parts are named in legends.
 PART_LABELS: dict[str, str] = {
     "mlp": "MLP",
@@ -82,9 +85,15 @@ def flops_vs_context_figure(curve: DecodeFlopsCurve) -> Figure:
         ("projections", np.full_like(x, curve.projections)),
         ("core", curve.core),
     ]
-    ax.stackplot(x, *[values / GIGA for _, values in layers],
-                 labels=[PART_LABELS[key] for key, _ in layers],
-                 colors=[PART_COLORS[key] for key, _ in layers], alpha=0.85, linewidth=0)
+    areas = ax.stackplot(x, *[values / GIGA for _, values in layers],
+                         labels=[PART_LABELS[key] for key, _ in layers],
+                         colors=[PART_COLORS[key] for key, _ in layers], alpha=0.85,
+                         linewidth=0)
+    for (key, _), area in zip(layers, areas, strict=True):
+        if key in PART_HATCHES:  # the core: attention's colour, hatched, lighter
+            area.set_hatch(PART_HATCHES[key])
+            area.set_edgecolor("white")
+            area.set_alpha(0.55)
     ax.set_xscale("log")
     ax.set_xlim(float(x[0]), float(x[-1]))
     ax.set_ylim(0, float(curve.total[-1]) / GIGA * 1.05)
@@ -114,9 +123,9 @@ def attention_share_figure(curve: DecodeFlopsCurve, crossover: Crossover,
     with_proj, core = PART_COLORS["projections"], PART_COLORS["core"]
     ax.axhline(0.5, color=OKABE_ITO["black"], linewidth=0.8, linestyle="--", alpha=0.6)
     ax.plot(x, curve.attention_share(True), color=with_proj,
-            label="attention incl. projections (the notes' definition)")
+            label="attention incl. projections, as in the lecture notes")
     ax.plot(x, curve.attention_share(False), color=core, linestyle="-.",
-            label="attention core only (scores, A·V)")
+            label="attention core only (scores, A·V): core / (core + MLP)")
     for value, colour, dy in ((crossover.with_projections, with_proj, 0.16),
                               (crossover.core_only, core, -0.2)):
         if value is None:  # the windows cap attention below the MLP
@@ -136,7 +145,7 @@ def attention_share_figure(curve: DecodeFlopsCurve, crossover: Crossover,
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.legend(loc="upper left", fontsize=8)
     label_axes(ax, xlabel="context S (keys attended)",
-               ylabel="attention / (attention + MLP)",
+               ylabel="attention's share of attention + MLP",
                title=f"{_display(curve.model)}: when attention overtakes the MLP")
     return fig
 
