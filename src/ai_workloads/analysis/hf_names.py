@@ -72,6 +72,35 @@ FAMILY_NAMES: dict[str, dict[str, str]] = {
         **{f"shared_{p}": _LAYER + f"shared_mlp.{p}" for p in ("gate", "up", "down")}},
 }
 
+_HUNYUAN = {"q_norm": _ATTN + "query_layernorm", "k_norm": _ATTN + "key_layernorm"}
+_GLM = {"gate": _LAYER + "mlp.gate_up_proj", "up": _LAYER + "mlp.gate_up_proj"}  # one tensor
+
+FAMILY_NAMES.update({
+    "starcoder2": {"up": _LAYER + "mlp.c_fc", "down": _LAYER + "mlp.c_proj"},
+    "hunyuan_v1_dense": _HUNYUAN,
+    "hunyuan_v1_moe": {**_HUNYUAN, "router": _LAYER + "mlp.gate.wg",
+                       **{f"shared_{p}": _LAYER + f"mlp.shared_mlp.{p}_proj"
+                          for p in ("gate", "up", "down")}},
+    "glm": _GLM,
+    "glm4": {**_GLM, "attn_out_norm": _LAYER + "post_self_attn_layernorm",
+             "mlp_norm": _LAYER + "post_attention_layernorm",
+             "mlp_out_norm": _LAYER + "post_mlp_layernorm"},
+    "bamba": {**{k: v for k, v in FAMILY_NAMES["granitemoehybrid"].items()
+                 if k.startswith(("mixer", "conv"))},
+              **{p: _LAYER + f"feed_forward.{p}_proj" for p in ("gate", "up", "down")},
+              "mlp_norm": _LAYER + "pre_ff_layernorm", "final_norm": "model.final_layernorm"},
+    "vaultgemma": {"mlp_norm": _LAYER + "pre_feedforward_layernorm"},
+    "minimax_m2": FAMILY_NAMES["mixtral"],
+    # every expert's gate and up in one stored tensor, their down in another
+    "granitemoe_swa": {"router": _LAYER + "block_sparse_moe.router.layer",
+                       "expert.gate": _LAYER + "block_sparse_moe.input_linear",
+                       "expert.up": _LAYER + "block_sparse_moe.input_linear",
+                       "expert.down": _LAYER + "block_sparse_moe.output_linear",
+                       "shared_gate": _LAYER + "shared_mlp.input_linear",
+                       "shared_up": _LAYER + "shared_mlp.input_linear",
+                       "shared_down": _LAYER + "shared_mlp.output_linear"},
+})
+
 #: Norm names by layout, where they differ from the pre-norm Llama layout.
 LAYOUT_NAMES: dict[str, dict[str, str]] = {
     "sandwich": {"attn_out_norm": _LAYER + "post_attention_layernorm",

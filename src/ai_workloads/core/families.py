@@ -5,13 +5,14 @@ biases and norms its attention has, which layers slide or chunk, whether its MLP
 mixture of experts with shared experts and dense first layers, whether some layers are
 recurrent. Each reader below returns the fields of a
 :class:`~ai_workloads.core.config.TransformerConfig`; keys a family does not use are ignored.
+More families, built from the same parts, are read in :mod:`ai_workloads.core.families_more`.
 
 >>> from ai_workloads.core.hf_reader import Reader
 >>> raw = {"model_type": "qwen3", "hidden_size": 4096, "num_hidden_layers": 36,
 ...        "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128,
 ...        "intermediate_size": 12288, "vocab_size": 151936}
 >>> fields = READERS["qwen3"](Reader(raw, "qwen3-8b"))
->>> fields["qk_norm"], fields["n_kv_heads"], fields["layer_types"]
+>>> fields["qk_norm"], fields["n_kv_heads"], fields.get("layer_types", ())  # no window
 ('head', 8, ())
 """
 
@@ -21,6 +22,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from .families_more import MORE_DEFAULTS, MORE_READERS
 from .hf_reader import Reader, split_heads
 from .parts import HF_LAYER_TYPES, DeltaNet, LatentAttention, Mamba2
 
@@ -330,6 +332,9 @@ def _deepseek(r: Reader) -> Fields:
     if "n_experts" in fields:
         fields["moe_layers"] = _first_dense(r)
         fields["shared_d_ff"] = r.count("n_shared_experts") * fields["d_ff"]
+        if fields["mlp_bias"] and fields["shared_d_ff"]:
+            raise r.fail("mlp_bias is true: DeepSeek-V2's shared experts then carry biases, "
+                         "which are not counted here")
     return fields
 
 
@@ -369,18 +374,23 @@ def _granitemoehybrid(r: Reader) -> Fields:
     if r.str("position_embedding_type", default="rope") == "nope":
         fields["positions"] = "none"
     if "mamba" in types:
-        d, heads = fields["d_model"], r.int("mamba_n_heads")
-        inner = r.int("mamba_expand", default=2) * d
-        head_dim = (r.int("mamba_d_head") if isinstance(r.raw.get("mamba_d_head"), int)
-                    else inner // heads)
-        if heads * head_dim != inner:
-            raise r.fail(f"mamba_n_heads ({heads}) · mamba_d_head ({head_dim}) must equal "
-                         f"mamba_expand · hidden_size ({inner})")
-        fields["mamba"] = Mamba2(
-            heads=heads, head_dim=head_dim, state_size=r.int("mamba_d_state"),
-            groups=r.int("mamba_n_groups", default=1), conv_kernel=r.int("mamba_d_conv"),
-            conv_bias=r.bool("mamba_conv_bias", True), proj_bias=r.bool("mamba_proj_bias", False))
+        fields["mamba"] = _mamba2(r, fields["d_model"])
     return fields
+
+
+def _mamba2(r: Reader, d_model: int) -> Mamba2:
+    """The Mamba-2 block of Granite 4.0-H and Bamba, from their ``mamba_*`` keys."""
+    heads = r.int("mamba_n_heads")
+    inner = r.int("mamba_expand", default=2) * d_model
+    head_dim = (r.int("mamba_d_head") if isinstance(r.raw.get("mamba_d_head"), int)
+                else inner // heads)  # "auto"
+    if heads * head_dim != inner:
+        raise r.fail(f"mamba_n_heads ({heads}) · mamba_d_head ({head_dim}) must equal "
+                     f"mamba_expand · hidden_size ({inner})")
+    return Mamba2(
+        heads=heads, head_dim=head_dim, state_size=r.int("mamba_d_state"),
+        groups=r.int("mamba_n_groups", default=1), conv_kernel=r.int("mamba_d_conv"),
+        conv_bias=r.bool("mamba_conv_bias", True), proj_bias=r.bool("mamba_proj_bias", False))
 
 
 #: Every family :func:`~ai_workloads.core.config.from_hf_dict` reads, by ``model_type``.
@@ -393,7 +403,7 @@ READERS: dict[str, FamilyReader] = {
     "olmo2": _olmo2, "olmo3": _olmo3, "olmoe": _olmoe, "granite": _granite,
     "granitemoe": _granitemoe, "granitemoeshared": _granitemoe, "cohere": _cohere,
     "cohere2": _cohere2, "glm4_moe": _glm4_moe, "qwen3_next": _qwen3_next,
-    "granitemoehybrid": _granitemoehybrid,
+    "granitemoehybrid": _granitemoehybrid, **MORE_READERS,
 }
 
 #: Values a family's hub files leave out because transformers' config class supplies them
@@ -405,6 +415,7 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
                     "num_key_value_heads": 4, "head_dim": 256,
                     "max_position_embeddings": 131_072, "rms_norm_eps": 1e-6,
                     "sliding_window": 4096, "hidden_activation": "gelu_pytorch_tanh"},
+    **MORE_DEFAULTS,
 }
 
 #: Multimodal configs whose text model is analyzed: outer ``model_type`` -> the text one.
