@@ -32,8 +32,8 @@ def layer_type_breakdown(cfg: TransformerConfig, context: int, tokens: int = 1,
     a state of ``cache_values`` instead); all numbers cover every layer of the kind.
 
     >>> from ai_workloads.catalog import get_model
-    >>> [p["cache_values"] for p in layer_type_breakdown(get_model("llama-2-7b"), 1)]
-    [8192]
+    >>> [p["cache_values"] for p in layer_type_breakdown(get_model("llama-2-7b"), 1)]  # 32·2·4096
+    [262144]
     """
     positive_int("context", context)
     counts = {g.kind: g for g in param_counts(cfg).groups}
@@ -77,8 +77,8 @@ def mla_decode(cfg: TransformerConfig, context: int) -> MlaDecode:
 
     >>> from ai_workloads.catalog import get_model
     >>> step = mla_decode(get_model("deepseek-v3"), 4096)
-    >>> round(step.ratio)
-    60
+    >>> round(step.ratio, 1)
+    59.3
     """
     if cfg.latent is None:
         raise WorkloadError(f"{cfg.name} has no multi-head latent attention")

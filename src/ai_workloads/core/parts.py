@@ -153,7 +153,7 @@ class Mamba2:
 
     >>> block = Mamba2(heads=128, head_dim=64, state_size=128, groups=1, conv_kernel=4)
     >>> block.inner, block.in_proj_width, block.state_per_sequence
-    (8192, 16768, 1081344)
+    (8192, 16768, 1082368)
     """
 
     heads: int
