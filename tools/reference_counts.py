@@ -266,8 +266,56 @@ TINY_CONFIGS: dict[str, dict[str, Any]] = {
     ),
     "tiny-apertus": _tiny(model_type="apertus", num_hidden_layers=2),
     "tiny-hunyuan_v1_dense": _tiny(model_type="hunyuan_v1_dense", num_hidden_layers=2),
+    # StableLM's per-head q/k LayerNorms (qk_layernorm) are left off: the package refuses them.
     "tiny-stablelm": _tiny(
-        model_type="stablelm", num_hidden_layers=2, use_qkv_bias=True, qk_layernorm=True,
+        model_type="stablelm", without=("head_dim",), num_hidden_layers=2, use_qkv_bias=True,
+        use_parallel_residual=True,
+    ),
+    "tiny-glm": _tiny(model_type="glm", num_hidden_layers=2, pad_token_id=0),
+    "tiny-glm4": _tiny(model_type="glm4", num_hidden_layers=2, pad_token_id=0),
+    "tiny-ministral": _tiny(
+        model_type="ministral", num_hidden_layers=4, sliding_window=WINDOW,
+        layer_types=["sliding_attention", "full_attention"] * 2,
+    ),
+    "tiny-nemotron": _tiny(
+        model_type="nemotron", num_hidden_layers=2, attention_bias=True, mlp_bias=True,
+    ),
+    "tiny-hunyuan_v1_moe": _tiny(
+        model_type="hunyuan_v1_moe", num_hidden_layers=2, num_experts=4, moe_topk=2,
+        attention_bias=True,
+    ),
+    "tiny-helium": _tiny(
+        model_type="helium", num_hidden_layers=2, attention_bias=True, mlp_bias=True,
+        pad_token_id=0,
+    ),
+    "tiny-internlm3": _tiny(
+        model_type="internlm3", num_hidden_layers=2, attention_bias=True, mlp_bias=True,
+        pad_token_id=0,
+    ),
+    "tiny-iquestcoder": _tiny(model_type="iquestcoder", num_hidden_layers=2),
+    "tiny-jais2": _tiny(model_type="jais2", num_hidden_layers=2),
+    "tiny-vaultgemma": _tiny(
+        model_type="vaultgemma", num_hidden_layers=4, sliding_window=WINDOW, pad_token_id=0,
+    ),
+    "tiny-minimax_m2": _tiny(
+        model_type="minimax_m2", num_hidden_layers=2, num_local_experts=4, num_experts_per_tok=2,
+    ),
+    "tiny-flex_olmo": _tiny(
+        model_type="flex_olmo", num_hidden_layers=2, num_experts=4, num_experts_per_tok=2,
+        attention_bias=True, pad_token_id=0,
+    ),
+    "tiny-exaone_moe": _tiny(
+        model_type="exaone_moe", num_hidden_layers=4, num_experts=4, num_experts_per_tok=2,
+        moe_intermediate_size=32, sliding_window=WINDOW, sliding_window_pattern=2,
+        first_k_dense_replace=1,
+    ),
+    "tiny-granite_swa": _tiny(
+        model_type="granite_swa", num_hidden_layers=4, sliding_window=WINDOW,
+        attention_bias=True, pad_token_id=0,
+    ),
+    "tiny-granitemoe_swa": _tiny(
+        model_type="granitemoe_swa", num_hidden_layers=4, sliding_window=WINDOW,
+        num_local_experts=4, num_experts_per_tok=2, shared_intermediate_size=48, pad_token_id=0,
     ),
     # ---- hybrids: the pure-torch fallbacks of their mixers run on the CPU ----
     "tiny-qwen3_next": _tiny(
