@@ -50,6 +50,8 @@ ROLE_OF: dict[str, str] = {
 FUSED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "phi3": (("model.layers.{i}.self_attn.qkv_proj", ("q", "k", "v")),
              ("model.layers.{i}.mlp.gate_up_proj", ("gate", "up"))),
+    "glm": (("model.layers.{i}.mlp.gate_up_proj", ("gate", "up")),),
+    "glm4": (("model.layers.{i}.mlp.gate_up_proj", ("gate", "up")),),
 }
 
 
@@ -122,6 +124,20 @@ def _fuse(cfg: TransformerConfig, tensors: list[StoredTensor], layer: int) -> li
     return tensors
 
 
+def _stacked(tensors: list[StoredTensor]) -> list[StoredTensor]:
+    """Tensors a checkpoint stores under one name (Granite's experts as one ``input_linear``
+    of every expert's gate and up) merged into one, stacked along the first axis."""
+    merged: dict[tuple[str, str], StoredTensor] = {}
+    for t in tensors:
+        key = (t.module, t.param)
+        if key in merged:
+            first = merged[key]
+            t = StoredTensor(t.module, t.param, first.role,
+                             (first.shape[0] + t.shape[0], *first.shape[1:]))
+        merged[key] = t
+    return list(merged.values())
+
+
 @functools.lru_cache(maxsize=64)
 def checkpoint_tensors(cfg: TransformerConfig) -> tuple[StoredTensor, ...]:
     """Every tensor a checkpoint of ``cfg`` stores, in layer order, as PyTorch shapes them.
@@ -137,7 +153,7 @@ def checkpoint_tensors(cfg: TransformerConfig) -> tuple[StoredTensor, ...]:
     outside = [t for w in model_weights(cfg) for t in _stored(cfg, w, None)]
     out = [t for t in outside if t.role == "embedding"]
     for layer, kind in enumerate(cfg.layer_kinds):
-        out += _fuse(cfg, _layer_tensors(cfg, kind, layer), layer)
+        out += _stacked(_fuse(cfg, _layer_tensors(cfg, kind, layer), layer))
     return (*out, *(t for t in outside if t.role != "embedding"))
 
 
