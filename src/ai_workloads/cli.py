@@ -207,6 +207,9 @@ def _published(cfg: TransformerConfig) -> dict[str, Any]:
         return {}
     return {"published": entry.published_params,
             "published_active": entry.published_active_params,
+            "published_label": entry.published_label,
+            "published_active_label": entry.published_active_label,
+            "published_note": entry.published_note,
             "source": entry.params_source}
 
 
@@ -226,6 +229,12 @@ def _cmd_params(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if data.get("published"):
         same = "matches" if data["published"] == counts.total else "DIFFERS FROM"
         text += f"\n{same} the published count {data['published']:,}"
+    elif data.get("published_label"):
+        active = data.get("published_active_label")
+        text += (f"\npublished: {data['published_label']}"
+                 + (f" total, {active} active" if active else ""))
+        if data.get("published_note"):
+            text += f"\n  {data['published_note']}"
     return data, text
 
 
