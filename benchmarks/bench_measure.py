@@ -1,6 +1,9 @@
 """This machine: memory bandwidth, GEMM and GEMV FLOP/s, its roofline, reference decode speed.
 
-Prints a report and returns the figures (``run()``), for ``benchmarks/run.py``.
+Prints a report and returns the figures (``run()``), for ``benchmarks/run.py``. Every rate
+is the median of its samples, with the first and third quartiles in brackets. Bandwidth is
+STREAM's four kernels on one thread per core, bytes counted with write-allocate (see
+:mod:`ai_workloads.measure.bandwidth`).
 """
 
 from __future__ import annotations
@@ -12,13 +15,19 @@ from ai_workloads.measure.decode_profile import DecodeProfile, profile_decode
 from ai_workloads.measure.matmul import MatmulPoint
 from ai_workloads.measure.report import MachineReport, measure_machine
 from ai_workloads.measure.roofline import MachineRoofline
+from ai_workloads.measure.timing import Spread
 
 #: Ops shown in the decode profile (the rest are summed as "other").
 PROFILE_TOP = 8
 
 
+def _giga(spread: Spread) -> str:
+    g = spread.scaled(1e-9)
+    return f"{g.median:8.1f} [{g.low:.1f}, {g.high:.1f}]"
+
+
 def _matmul_rows(points: tuple[MatmulPoint, ...], roof: MachineRoofline) -> list[str]:
-    return [f"  {p.kind:4}  n={p.size:5d}  {p.flop_rate / 1e9:8.1f} GFLOP/s  "
+    return [f"  {p.kind:4}  n={p.size:5d}  {_giga(p.spread)} GFLOP/s  "
             f"I={p.intensity:7.2f} FLOP/B  {roof.share(p.intensity, p.flop_rate):6.0%} "
             "of roofline" for p in points]
 
@@ -30,10 +39,12 @@ def report(result: MachineReport) -> str:
              f"NumPy {m.numpy} with {m.blas}"]
     if m.blas_env:
         lines.append("BLAS environment: " + ", ".join(f"{k}={v}" for k, v in m.blas_env.items()))
-    lines.append(f"memory bandwidth ({result.settings.bandwidth_mib} MiB float64 arrays, "
-                 f"best of {result.settings.bandwidth_repeats}):")
-    lines += [f"  {r.kernel:5}  {r.bandwidth / 1e9:6.1f} GB/s  ({r.bytes_moved / 2**20:.0f} MiB "
-              "moved per pass)" for r in result.bandwidth]
+    lines.append(f"load average {m.load_average:.2f} when the measurement began")
+    lines.append(f"memory bandwidth (STREAM, {result.settings.bandwidth_mib} MiB float64 arrays, "
+                 "write-allocate counted; median [quartiles]):")
+    lines += [f"  {r.kernel:5}  {r.threads:2d} threads  {_giga(r.spread)} GB/s  "
+              f"({r.bytes_moved / 2**20:.0f} MiB moved per pass, {r.spread.count} samples)"
+              for r in (*result.bandwidth, *result.one_thread)]
     lines.append(f"roofline: peak {roof.peak_flops / 1e9:.1f} GFLOP/s fp32 ({roof.peak_from}), "
                  f"bandwidth {roof.bandwidth / 1e9:.1f} GB/s ({roof.bandwidth_from}), "
                  f"ridge {roof.ridge_point:.2f} FLOP/byte")
@@ -46,8 +57,11 @@ def report(result: MachineReport) -> str:
             f"reference decode, {d.model} ({d.params / 1e6:.1f}M params, "
             f"{d.bytes_per_step / 1e6:.0f} MB fp32 read per step), batch 1, "
             f"{d.steps} steps after a {d.prompt}-token prompt:")
-        lines.append(f"  measured {d.tokens_per_s:.1f} tokens/s; bandwidth bound "
-                     f"{d.bound_tokens_per_s:.1f} tokens/s; achieved {d.fraction:.0%} of bound "
+        t = d.tokens_spread
+        lines.append(f"  measured {t.median:.1f} [{t.low:.1f}, {t.high:.1f}] tokens/s over "
+                     f"{t.count} runs; bandwidth bound "
+                     f"{d.bound_tokens_per_s:.1f} tokens/s; the median run achieved "
+                     f"{d.fraction:.0%} of the bound "
                      f"({d.achieved_bandwidth / 1e9:.1f} GB/s)")
     return "\n".join(lines)
 
@@ -66,17 +80,21 @@ def profile_report(prof: DecodeProfile) -> str:
 
 def figures(result: MachineReport) -> dict[str, Any]:
     """The headline figures, then every measurement in full."""
-    best_gemm = max(result.gemm, key=lambda p: p.flop_rate)
+    roof = result.roofline
     best_gemv = max(result.gemv, key=lambda p: p.flop_rate)
     out: dict[str, Any] = {
         **{f"bandwidth_{r.kernel}_gb_s": r.bandwidth / 1e9 for r in result.bandwidth},
-        "gemm_best_gflop_s": best_gemm.flop_rate / 1e9,
-        "gemm_best_n": best_gemm.size,
+        **{f"bandwidth_{r.kernel}_one_thread_gb_s": r.bandwidth / 1e9
+           for r in result.one_thread},
+        "memory_roof_gb_s": roof.bandwidth / 1e9,
+        "memory_roof_from": roof.bandwidth_from,
+        "compute_roof_gflop_s": roof.peak_flops / 1e9,
+        "compute_roof_from": roof.peak_from,
         "gemv_best_gflop_s": best_gemv.flop_rate / 1e9,
         "gemv_best_n": best_gemv.size,
         "gemm_gflop_s_by_n": {str(p.size): p.flop_rate / 1e9 for p in result.gemm},
         "gemv_gflop_s_by_n": {str(p.size): p.flop_rate / 1e9 for p in result.gemv},
-        "ridge_point_flop_per_byte": result.roofline.ridge_point,
+        "ridge_point_flop_per_byte": roof.ridge_point,
     }
     if result.decode is not None:
         out["decode_tokens_per_s"] = result.decode.tokens_per_s
@@ -87,7 +105,10 @@ def figures(result: MachineReport) -> dict[str, Any]:
 
 
 def run() -> dict[str, Any]:
-    """Measure in bench mode (longer, steadier than the site's quick mode) and report."""
+    """Measure in bench mode (longer, steadier than the site's quick mode) and report.
+
+    A reference run for the site is written by ``python -m ai_workloads.measure.reference_run``.
+    """
     result = measure_machine(quick=False)
     print(report(result))
     out = figures(result)

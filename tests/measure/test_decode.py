@@ -21,6 +21,7 @@ from ai_workloads.measure.decode import (
     decode_result,
     greedy_next,
     measure_decode,
+    median_run,
     prepare_decode,
     time_decode,
 )
@@ -68,11 +69,29 @@ def test_measure_decode_on_a_tiny_model() -> None:
     tiny = decode_probe_config(1).replace(
         d_model=32, n_heads=4, n_kv_heads=2, head_dim=8, d_ff=64, vocab_size=97)
     roof = MachineRoofline(1e10, 1e9, 2**30)
-    res = measure_decode(roof, tiny, prompt=3, steps=4, repeats=2)
+    res = measure_decode(roof, tiny, prompt=3, steps=4, repeats=3)
     assert (res.steps, res.prompt, len(res.step_seconds)) == (4, 3, 4)
     assert _positive_finite(res.tokens_per_s)
     assert _positive_finite(res.fraction)
     assert res.seconds == pytest.approx(sum(res.step_seconds))
+    assert len(res.run_seconds) == 3
+    assert res.seconds == sorted(res.run_seconds)[1]     # the run of median length
+    assert res.tokens_spread.median == pytest.approx(res.tokens_per_s)
+
+
+def test_median_run_and_the_spread_of_runs() -> None:
+    runs = [[0.3, 0.3], [0.1, 0.1], [0.2, 0.2], [0.9, 0.9]]
+    assert median_run(runs) == [0.2, 0.2]          # lower middle of four totals
+    assert median_run(runs[:3]) == [0.2, 0.2]
+    with pytest.raises(WorkloadError, match="no decode runs"):
+        median_run([])
+    cfg = decode_probe_config(1)
+    roof = MachineRoofline(peak_flops=1e15, bandwidth=1e10, memory_bytes=2**30)
+    # Two steps in each of three runs of 0.4, 0.5 and 1.0 s: 5, 4 and 2 tokens/s.
+    res = decode_result(cfg, roof, 4, [0.25, 0.25], 3, run_seconds=(0.4, 0.5, 1.0))
+    assert (res.tokens_spread.median, res.tokens_spread.low, res.tokens_spread.high) == (
+        4.0, 3.0, 4.5)
+    assert DecodeResult.from_dict(json.loads(json.dumps(res.to_dict()))) == res
 
 
 def test_measure_decode_rejects_bad_input() -> None:

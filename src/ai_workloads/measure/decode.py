@@ -13,7 +13,7 @@ a step goes, op by op, is :mod:`ai_workloads.measure.decode_profile`.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from ..core.config import TransformerConfig
 from ..core.errors import WorkloadError, positive_int
 from ..reference.model import ReferenceModel
 from .roofline import MachineRoofline
+from .timing import Spread, rate_spread
 
 
 def decode_probe_config(n_layers: int = 8) -> TransformerConfig:
@@ -52,9 +53,11 @@ class DecodeResult:
     """Measured batch-1 decode of a reference model against its bandwidth bound.
 
     ``seconds`` is the measured time of ``steps`` decode steps after a ``prompt``-token
-    prefill. Over those steps the model does ``flops`` matmul FLOPs and must read
-    ``bytes_read`` bytes (all fp32 weights once per step, plus the KV cache);
-    ``bound_seconds`` is the time that takes at the roofline's ``bandwidth``.
+    prefill, in the run of median length (``step_seconds`` are its steps); ``run_seconds``
+    holds the length of every run, for the spread. Over those steps the model does
+    ``flops`` matmul FLOPs and must read ``bytes_read`` bytes (all fp32 weights once per
+    step, plus the KV cache); ``bound_seconds`` is the time that takes at the roofline's
+    ``bandwidth``.
     """
 
     model: str
@@ -68,6 +71,17 @@ class DecodeResult:
     bandwidth: float
     repeats: int = 1
     step_seconds: tuple[float, ...] = ()
+    run_seconds: tuple[float, ...] = ()
+
+    @property
+    def tokens_spread(self) -> Spread:
+        """Median and quartiles of tokens per second over the runs.
+
+        >>> DecodeResult("m", 1, 1, 10, 0.5, 0.25, 100, 80, 320.0, 3,
+        ...              run_seconds=(0.4, 0.5, 1.0)).tokens_spread
+        Spread(median=20.0, low=15.0, high=22.5, count=3)
+        """
+        return rate_spread(self.steps, self.run_seconds or (self.seconds,))
 
     @property
     def tokens_per_s(self) -> float:
@@ -146,7 +160,26 @@ class DecodeResult:
                 "bound_tokens_per_s": self.bound_tokens_per_s, "fraction": self.fraction,
                 "intensity": self.intensity, "flop_per_s": self.flop_rate,
                 "achieved_bytes_per_s": self.achieved_bandwidth,
-                "step_seconds": list(self.step_seconds)}
+                "step_seconds": list(self.step_seconds),
+                "run_seconds": list(self.run_seconds),
+                "tokens_per_s_spread": self.tokens_spread.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DecodeResult:
+        """The result that :meth:`to_dict` wrote (derived figures are recomputed).
+
+        >>> r = DecodeResult("m", 1, 1, 2, 0.5, 0.25, 100, 80, 320.0, 1, (0.2, 0.3), (0.5,))
+        >>> DecodeResult.from_dict(r.to_dict()) == r
+        True
+        """
+        return cls(model=str(data["model"]), params=int(data["params"]),
+                   prompt=int(data["prompt"]), steps=int(data["steps"]),
+                   seconds=float(data["seconds"]), bound_seconds=float(data["bound_seconds"]),
+                   flops=int(data["flops"]), bytes_read=int(data["bytes_read"]),
+                   bandwidth=float(data["bandwidth_bytes_per_s"]),
+                   repeats=int(data["repeats"]),
+                   step_seconds=tuple(float(s) for s in data["step_seconds"]),
+                   run_seconds=tuple(float(s) for s in data.get("run_seconds", ())))
 
 
 def decode_bytes(cfg: TransformerConfig, context: int) -> int:
@@ -227,8 +260,8 @@ def measure_decode(roof: MachineRoofline, cfg: TransformerConfig | None = None,
     """Time batch-1 greedy decode of the NumPy reference model and compare with the bound.
 
     A ``prompt``-token prefill builds the KV cache (not timed); then ``steps`` decode steps
-    are timed one by one. The best of ``repeats`` runs is kept. The bound is
-    :func:`decode_bound_seconds` at ``roof``'s bandwidth.
+    are timed one by one. The run of median length of ``repeats`` runs is kept (see
+    :func:`median_run`). The bound is :func:`decode_bound_seconds` at ``roof``'s bandwidth.
 
     >>> roof = MachineRoofline(1e11, 1e10, 2**30)
     >>> tiny = decode_probe_config(1).replace(vocab_size=512, d_model=64, d_ff=128,
@@ -239,8 +272,21 @@ def measure_decode(roof: MachineRoofline, cfg: TransformerConfig | None = None,
     """
     cfg = cfg or decode_probe_config()
     model, tokens = prepare_decode(cfg, prompt, steps, repeats, seed)
-    best = min((time_decode(model, tokens, steps) for _ in range(repeats)), key=sum)
-    return decode_result(cfg, roof, prompt, best, repeats)
+    runs = [time_decode(model, tokens, steps) for _ in range(repeats)]
+    return decode_result(cfg, roof, prompt, median_run(runs), repeats,
+                         tuple(sum(run) for run in runs))
+
+
+def median_run(runs: Sequence[Sequence[float]]) -> Sequence[float]:
+    """The run whose total time is the median (the lower middle one of an even count).
+
+    >>> median_run([[3.0, 3.0], [1.0, 1.0], [2.0, 2.0], [9.0, 9.0]])
+    [2.0, 2.0]
+    """
+    if not runs:
+        raise WorkloadError("no decode runs to choose from")
+    ranked = sorted(runs, key=sum)
+    return ranked[(len(ranked) - 1) // 2]
 
 
 def time_decode(model: ReferenceModel, tokens: npt.NDArray[np.int64],
@@ -263,8 +309,11 @@ def time_decode(model: ReferenceModel, tokens: npt.NDArray[np.int64],
 
 
 def decode_result(cfg: TransformerConfig, roof: MachineRoofline, prompt: int,
-                  step_seconds: Sequence[float], repeats: int = 1) -> DecodeResult:
+                  step_seconds: Sequence[float], repeats: int = 1,
+                  run_seconds: Sequence[float] = ()) -> DecodeResult:
     """Pair measured step times with the bound of the same steps on ``roof``.
+
+    ``run_seconds`` (the totals of every run, for the spread) defaults to this run's.
 
     >>> roof = MachineRoofline(1e12, 10e9, 2**30)
     >>> res = decode_result(decode_probe_config(2), roof, prompt=1, step_seconds=[0.03])
@@ -279,4 +328,5 @@ def decode_result(cfg: TransformerConfig, roof: MachineRoofline, prompt: int,
         seconds=sum(step_seconds), bound_seconds=sum(step.time for step in bounds),
         flops=sum(step.flops for step in bounds),
         bytes_read=sum(decode_bytes(cfg, prompt + i + 1) for i in range(steps)),
-        bandwidth=roof.bandwidth, repeats=repeats, step_seconds=tuple(step_seconds))
+        bandwidth=roof.bandwidth, repeats=repeats, step_seconds=tuple(step_seconds),
+        run_seconds=tuple(run_seconds) or (sum(step_seconds),))

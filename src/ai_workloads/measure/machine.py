@@ -1,4 +1,4 @@
-"""What the measurements ran on: the CPU, its cores and memory, NumPy and its BLAS, the load.
+"""What the measurements ran on: the CPU, its cores, caches and memory, NumPy, BLAS, the load.
 
 Nothing here is timed. A description is taken with every measurement, so that a result
 says which machine, which library and how busy a machine it came from.
@@ -30,6 +30,8 @@ class MachineInfo:
     ``load_average`` is the operating system's one-minute load average when the
     description was taken: near 0 on an idle machine, near ``cores`` or above when other
     work competes for the cores (and the measurements come out lower).
+    ``last_level_cache_bytes`` is the size of the largest caches, summed over the machine
+    (0 where the system does not say).
     """
 
     cpu: str
@@ -41,6 +43,7 @@ class MachineInfo:
     blas: str
     blas_env: Mapping[str, str] = field(default_factory=dict)
     load_average: float = 0.0
+    last_level_cache_bytes: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict.
@@ -51,7 +54,24 @@ class MachineInfo:
         return {"cpu": self.cpu, "cores": self.cores, "memory_bytes": self.memory_bytes,
                 "system": self.system, "python": self.python, "numpy": self.numpy,
                 "blas": self.blas, "blas_env": dict(self.blas_env),
-                "load_average": self.load_average}
+                "load_average": self.load_average,
+                "last_level_cache_bytes": self.last_level_cache_bytes}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MachineInfo:
+        """The description that :meth:`to_dict` wrote.
+
+        >>> info = machine_info()
+        >>> MachineInfo.from_dict(info.to_dict()) == info
+        True
+        """
+        return cls(cpu=str(data["cpu"]), cores=int(data["cores"]),
+                   memory_bytes=int(data["memory_bytes"]), system=str(data["system"]),
+                   python=str(data["python"]), numpy=str(data["numpy"]),
+                   blas=str(data["blas"]),
+                   blas_env=MappingProxyType(dict(data.get("blas_env", {}))),
+                   load_average=float(data.get("load_average", 0.0)),
+                   last_level_cache_bytes=int(data.get("last_level_cache_bytes", 0)))
 
 
 def _cpu_model() -> str:
@@ -77,6 +97,47 @@ def physical_memory_bytes() -> int:
         return 0
 
 
+def _cache_size_bytes(text: str) -> int:
+    """Bytes of a cache size as Linux writes it (``32768K``, ``1M`` or plain bytes).
+
+    >>> _cache_size_bytes("32768K"), _cache_size_bytes("2M"), _cache_size_bytes("512")
+    (33554432, 2097152, 512)
+    """
+    text = text.strip().upper()
+    scale = {"K": 2**10, "M": 2**20, "G": 2**30}.get(text[-1:], 1)
+    return int(text.rstrip("KMG")) * scale
+
+
+def last_level_cache_bytes(root: str = "/sys/devices/system/cpu") -> int:
+    """Bytes of the machine's last-level caches, each shared cache counted once (0: unknown).
+
+    >>> last_level_cache_bytes() >= 0, last_level_cache_bytes("/nonexistent")
+    (True, 0)
+    """
+    caches: dict[int, dict[str, int]] = {}
+    try:
+        cpus = [entry for entry in os.listdir(root)
+                if entry.startswith("cpu") and entry[3:].isdigit()]
+        for cpu in cpus:
+            base = os.path.join(root, cpu, "cache")
+            for index in os.listdir(base):
+                if not index.startswith("index"):
+                    continue
+                path = os.path.join(base, index)
+                with open(os.path.join(path, "type"), encoding="ascii") as f:
+                    if f.read().strip() == "Instruction":
+                        continue
+                with open(os.path.join(path, "level"), encoding="ascii") as f:
+                    level = int(f.read())
+                with open(os.path.join(path, "shared_cpu_list"), encoding="ascii") as f:
+                    shared = f.read().strip()
+                with open(os.path.join(path, "size"), encoding="ascii") as f:
+                    caches.setdefault(level, {})[shared] = _cache_size_bytes(f.read())
+    except (OSError, ValueError):
+        return 0
+    return sum(caches[max(caches)].values()) if caches else 0
+
+
 def _blas_name() -> str:
     try:
         config: Any = np.show_config(mode="dicts")
@@ -93,10 +154,9 @@ def machine_info() -> MachineInfo:
     >>> info.cores >= 1 and info.numpy == np.__version__
     True
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
     return MachineInfo(
         cpu=_cpu_model(),
-        cores=cores or os.cpu_count() or 1,
+        cores=usable_cores(),
         memory_bytes=physical_memory_bytes(),
         system=f"{platform.system()} {platform.machine()}",
         python=platform.python_version(),
@@ -105,4 +165,16 @@ def machine_info() -> MachineInfo:
         blas_env=MappingProxyType({k: v for k, v in sorted(os.environ.items())
                                    if k.startswith(BLAS_ENV_PREFIXES)}),
         load_average=os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0,
+        last_level_cache_bytes=last_level_cache_bytes(),
     )
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity), at least 1.
+
+    >>> usable_cores() >= 1
+    True
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1

@@ -1,7 +1,12 @@
-"""This machine's roofline: the best measured bandwidth and the best measured GEMM rate.
+"""This machine's roofline: the best STREAM bandwidth and the rate of the largest GEMM.
 
-The two roofs meet at the ridge point; measured GEMMs and GEMVs sit on or under the line,
-except small ones whose operands fit in a cache, which is faster than memory. The rule
+The memory roof is the highest median bandwidth of the STREAM kernels (all cores, bytes
+counted with write-allocate); the compute roof is the median FLOP/s of the largest GEMM
+measured, whose intensity is far past any ridge and whose size spreads the fixed cost of a
+call (and of waking the BLAS threads) over the most work. The two roofs meet at the ridge
+point. A kernel can still land above the line: a small one whose operands fit in a cache,
+which is faster than memory, or a GEMM smaller than the largest that happens to run
+faster. The rule
 itself (``min(peak, intensity × bandwidth)``) is the accelerator spec's
 (:meth:`~ai_workloads.core.accelerator.Accelerator.attainable`): a measured machine is one
 more accelerator with an fp32 peak.
@@ -29,7 +34,8 @@ from .matmul import MatmulPoint
 class MachineRoofline:
     """This machine's fp32 roofline: measured peak FLOP/s and bandwidth (bytes/s).
 
-    ``peak_from`` and ``bandwidth_from`` say which measurement set each roof.
+    ``peak_from`` and ``bandwidth_from`` say which measurement set each roof (see
+    :func:`machine_roofline`).
     """
 
     peak_flops: float
@@ -93,23 +99,36 @@ class MachineRoofline:
                 "peak_from": self.peak_from, "bandwidth_from": self.bandwidth_from}
 
 
+def largest_gemm(gemm: Iterable[MatmulPoint]) -> MatmulPoint:
+    """The GEMM of the most FLOPs (the first of equals): the one that sets the compute roof.
+
+    >>> largest_gemm([MatmulPoint("gemm", n, n, n, (1.0,)) for n in (64, 512, 128)]).size
+    512
+    """
+    points = list(gemm)
+    if not points:
+        raise WorkloadError("a compute roof needs at least one GEMM point")
+    return max(points, key=lambda p: p.flops)
+
+
 def machine_roofline(bandwidth: Iterable[BandwidthResult], gemm: Iterable[MatmulPoint],
                      memory_bytes: int | None = None) -> MachineRoofline:
-    """The roofline of the best measured bandwidth and the best measured GEMM rate.
+    """The roofline of the best median STREAM bandwidth and the largest GEMM's median rate.
 
-    >>> bw = [BandwidthResult("copy", 10**9, 16 * 10**9, 1.0, 1),
-    ...       BandwidthResult("dot", 10**9, 16 * 10**9, 0.5, 1)]
-    >>> mm = [MatmulPoint("gemm", 100, 100, 100, 1e-3, 1)]
+    >>> bw = [BandwidthResult("copy", 10**9, 24 * 10**9, 2, (1.0,)),
+    ...       BandwidthResult("triad", 10**9, 32 * 10**9, 2, (0.5,))]
+    >>> mm = [MatmulPoint("gemm", 100, 100, 100, (1e-4,)),     # 20 GFLOP/s, but small
+    ...       MatmulPoint("gemm", 200, 200, 200, (2e-3,))]     # 8 GFLOP/s: the largest
     >>> roof = machine_roofline(bw, mm, memory_bytes=2**30)
     >>> roof.bandwidth, roof.peak_flops, roof.bandwidth_from, roof.peak_from
-    (32000000000.0, 2000000000.0, 'dot', 'gemm n=100')
+    (64000000000.0, 8000000000.0, 'triad', 'gemm n=200')
     """
     bandwidths = list(bandwidth)
     points = list(gemm)
     if not bandwidths or not points:
         raise WorkloadError("a roofline needs at least one bandwidth result and one GEMM point")
     best_bw = max(bandwidths, key=lambda r: r.bandwidth)
-    best_mm = max(points, key=lambda p: p.flop_rate)
+    best_mm = largest_gemm(points)
     return MachineRoofline(
         peak_flops=best_mm.flop_rate, bandwidth=best_bw.bandwidth,
         memory_bytes=physical_memory_bytes() if memory_bytes is None else memory_bytes,
