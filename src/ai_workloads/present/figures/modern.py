@@ -37,11 +37,11 @@ from ...catalog.entries import ModelEntry
 from ...core.errors import WorkloadError
 from ...core.units import gb
 from ..format import pct
-from ..style import OKABE_ITO, label_axes, new_figure
+from ..style import CONCEPT_COLORS, OKABE_ITO, label_axes, new_figure
 from ..tables import Table
 
 #: The site's colour of attention, which every cache series takes.
-CACHE_COLOR: str = OKABE_ITO["blue"]
+CACHE_COLOR: str = CONCEPT_COLORS["attention"]
 #: How legends and group headers name the kinds of cache.
 KIND_LABELS: dict[str, str] = {
     "MHA": "MHA", "GQA": "GQA", "MQA": "MQA", "MLA": "MLA (latent)",
