@@ -134,8 +134,7 @@ def requirements_roofline_figure(chips: Sequence[Accelerator], needs: Sequence[R
         (line,) = ax.plot(curve.intensity, curve.attainable / tera, color=colour,
                           linestyle=style, linewidth=2.4 if design else 1.6)
         tops.append(curve.peak / tera)
-        handles.append((line, f"{chip.display}: {chip.bandwidth / tera:.3g} TB/s, "
-                              f"ridge {curve.ridge:,.0f}"))
+        handles.append((line, f"{chip.display}: ridge {curve.ridge:,.0f}"))
     handles += _draw_needs(ax, needs, [n.intensity for n in needs],
                            [n.compute / tera for n in needs])
     ax.set_xscale("log")
@@ -173,8 +172,7 @@ def bandwidth_memory_figure(chips: Sequence[Accelerator], needs: Sequence[Requir
                           marker="*" if design else "h", markersize=14 if design else 11,
                           color=colour, markeredgecolor=OKABE_ITO["black"],
                           markeredgewidth=0.8, zorder=3)
-        handles.append((mark, f"{chip.display}: {gb(chip.fit_bytes):,.0f} GB, "
-                              f"{chip.bandwidth / tera:.3g} TB/s"))
+        handles.append((mark, chip.display))
     handles += _draw_needs(ax, needs, [gb(n.capacity) for n in needs],
                            [n.bandwidth / tera for n in needs])
     ax.set_xscale("log")
