@@ -63,10 +63,25 @@ def test_each_quote_stands_in_the_notes_where_the_file_says(quote: NotesQuote) -
         between = line[start:found]
         others = [m.name for m in notes_models() if f"{m.name}:" != quote.row]
         assert not any(f"{name}:" in between for name in others), between
-    for value in quote.values if quote.derived is None else ():
+    if quote.printed is not None:
+        assert quote.printed in quote.text
+    for value in quote.values if quote.derived is None and not is_fraction(quote) else ():
         assert any(t in quote.text for t in number_texts(value)), (value, quote.text)
     if quote.words is not None:
         assert quote.words in quote.text
+
+
+def is_fraction(quote: NotesQuote) -> bool:
+    return quote.printed is not None and "/" in quote.printed
+
+
+@pytest.mark.parametrize("quote", [q for q in notes_quotes() if is_fraction(q)],
+                         ids=lambda q: q.key)
+def test_a_fraction_holds_its_value(quote: NotesQuote) -> None:
+    # "2/3" in percent is 200/3; read off the printed text here, not from the loader.
+    numerator, denominator = (int(x) for x in str(quote.printed).split("/"))
+    scale = 100 if quote.quantity().unit == "%" else 1
+    assert quote.quantity().value == pytest.approx(scale * numerator / denominator)
 
 
 @needs_seed
@@ -81,8 +96,8 @@ def test_each_quote_sits_in_its_section(quote: NotesQuote) -> None:
     after = [n for n, _ in headings if n > begin]
     end = after[0] if after else len(lines) + 1
     assert begin < quote.line < end
-    # The Errata page names the section by the notes' section number.
-    assert quote.section.split(" ")[0] == quote.heading.split(" ")[0]
+    # The Errata page names the section exactly as the notes head it.
+    assert quote.section == quote.heading
 
 
 @needs_seed
@@ -113,6 +128,16 @@ def test_keys_are_unique_and_every_quote_holds_something() -> None:
     keys = [q.key for q in notes_quotes()]
     assert len(keys) == len(set(keys))
     assert all(q.values or q.words for q in notes_quotes())
+
+
+def test_a_fraction_must_be_two_whole_numbers() -> None:
+    from ai_workloads.catalog.notes import _quantity
+
+    assert _quantity({"fraction": [1, 4], "unit": "%", "digits": 0}, "t").value == 25
+    assert _quantity({"fraction": [1, 4], "unit": "", "digits": 2}, "t").value == 0.25
+    for bad in ([1], [1, 0], [1.5, 2], "1/4"):
+        with pytest.raises(WorkloadError, match="fraction must be"):
+            _quantity({"fraction": bad, "unit": "%"}, "t")
 
 
 def test_named_values() -> None:

@@ -1,10 +1,11 @@
 """The lecture notes' values, quoted: what the notes print or use, where, and in which unit.
 
 ``data/notes.json`` holds every value of the notes that the site quotes (the errata, the
-chapters' "the notes say" and the key-numbers table), each with the notes' section, the line
-of the text export it stands on and the text around it, so that a test can find each one in
-the notes themselves. It also holds the notes' own configurations of the four Llama models.
-This module reads and checks that file; it computes nothing.
+chapters' "the notes say" and the key-numbers table), each with the notes' numbered section
+heading, the line of the text export it stands on and the text around it, so that a test
+can find each one in the notes themselves. It also holds the notes' own configurations of the
+four Llama models. This module reads and checks that file; it computes nothing but the
+value of a fraction the notes write as n/d.
 
 >>> notes_quote("kv-cache/llama-2-70b").quantity()
 Quantity(value=85.9, unit='GB', digits=1)
@@ -12,6 +13,9 @@ Quantity(value=85.9, unit='GB', digits=1)
 32
 >>> notes_model("llama-3.1-405b").config["vocab_size"]
 128000
+>>> q = notes_quote("ffn-share")          # the notes write it as a fraction
+>>> q.printed, round(q.quantity().value, 2), q.section
+('2/3', 66.67, '3. Transformer Block Architecture')
 """
 
 from __future__ import annotations
@@ -32,18 +36,17 @@ from ..core.units import Quantity
 class NotesQuote:
     """One quoted value (or phrase) of the notes.
 
-    ``section`` is the section as the Errata page names it, ``heading`` the notes' numbered
-    section it sits in, ``line`` and ``text`` where it stands in the text export (whitespace
-    collapsed), ``row`` the label of the table row the text follows, when in a table.
-    ``values`` are the numbers, each a :class:`~ai_workloads.core.units.Quantity` in the
-    unit the site shows it in and to the digits the notes print; ``names`` names them when
-    there are several. ``words`` is a quoted word or phrase, ``approx`` marks a value the
-    notes print with a tilde, ``derived`` says how the notes' code fills in a value that the
-    text export does not show.
+    ``heading`` is the notes' numbered section it sits in, as the notes title it; ``line``
+    and ``text`` where it stands in the text export (whitespace collapsed), ``row`` the label
+    of the table row the text follows, when in a table. ``values`` are the numbers, each a
+    :class:`~ai_workloads.core.units.Quantity` in the unit the site shows it in and to the
+    digits the notes print; ``names`` names them when there are several. ``words`` is a
+    quoted word or phrase, ``printed`` how the notes write a value that is not a plain
+    number (``"2/3"``, ``">10K"``), ``approx`` marks a value the notes print with a tilde,
+    ``derived`` says how the notes' code fills in a value that the text export does not show.
     """
 
     key: str
-    section: str
     heading: str
     line: int
     where: str
@@ -54,6 +57,16 @@ class NotesQuote:
     approx: bool = False
     row: str | None = None
     derived: str | None = None
+    printed: str | None = None
+
+    @property
+    def section(self) -> str:
+        """The section the quote sits in, as the notes head it.
+
+        >>> notes_quote("batch-plot-max").section
+        '6. Memory Requirements and the Memory Wall'
+        """
+        return self.heading
 
     def quantity(self, name: str | None = None) -> Quantity:
         """The quoted number: the only one, or the one called ``name``.
@@ -93,8 +106,19 @@ def _load() -> Any:
     return json.loads(text)
 
 
+def _fraction(raw: Any, unit: str, where: str) -> float:
+    """A value the notes write as ``n/d``, in ``unit`` (a percentage when ``unit`` is ``%``)."""
+    if (not isinstance(raw, list) or len(raw) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in raw) or raw[1] <= 0):
+        raise WorkloadError(f"{where}: fraction must be [numerator, denominator], got {raw!r}")
+    numerator, denominator = int(raw[0]), int(raw[1])
+    return (100 if unit == "%" else 1) * numerator / denominator
+
+
 def _quantity(raw: Mapping[str, Any], where: str) -> Quantity:
     value, digits = raw.get("value"), raw.get("digits", 0)
+    if "fraction" in raw:
+        value = _fraction(raw["fraction"], str(raw.get("unit", "")), where)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise WorkloadError(f"{where}: value must be a number, got {value!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
@@ -108,11 +132,11 @@ def _quote(raw: Mapping[str, Any]) -> NotesQuote:
     names = {v["name"]: i for i, v in enumerate(raw.get("values", ())) if "name" in v}
     if not values and raw.get("words") is None:
         raise WorkloadError(f"notes:{key}: a quote needs values or words")
-    return NotesQuote(key=key, section=raw["section"], heading=raw["heading"],
-                      line=int(raw["line"]), where=raw["where"], text=raw["text"],
-                      values=values, names=MappingProxyType(names), words=raw.get("words"),
+    return NotesQuote(key=key, heading=raw["heading"], line=int(raw["line"]),
+                      where=raw["where"], text=raw["text"], values=values,
+                      names=MappingProxyType(names), words=raw.get("words"),
                       approx=bool(raw.get("approx", False)), row=raw.get("row"),
-                      derived=raw.get("derived"))
+                      derived=raw.get("derived"), printed=raw.get("printed"))
 
 
 @cache
