@@ -388,19 +388,23 @@ def _cmd_hardware(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 
 def _cmd_errata(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from .present.errata import errata
+    from .present.errata import errata, statuses
 
     items = errata()
-    rows = tuple((e.key, e.notes_value, e.reproduced or "–", e.correct) for e in items)
+    rows = tuple((e.key, e.notes_value, e.reproduced or "–", e.status, e.correct)
+                 for e in items)
     table = Table("Errata of the lecture notes", ("erratum", "notes say", "reproduced",
-                                                  "correct"), rows)
+                                                  "status", "correct"), rows)
     def values(quantities: Sequence[Any]) -> list[dict[str, Any]]:
         return [{"value": q.value, "unit": q.unit} for q in quantities]
 
-    return {"errata": [{"key": e.key, "section": e.section, "claim": e.claim,
+    return {"statuses": statuses(),
+            "errata": [{"key": e.key, "section": e.section, "line": e.line, "claim": e.claim,
                         "notes_value": e.notes_value, "cause": e.cause,
                         "reproduced": e.reproduced, "correct": e.correct,
-                        "reproduces": e.reproduces,
+                        "status": e.status, "reproduces": e.reproduces,
+                        "also": [{"section": r.section, "line": r.line, "text": r.text}
+                                 for r in e.also],
                         "values": {"notes": values(e.numbers.notes),
                                    "reproduced": values(e.numbers.reproduced),
                                    "correct": values(e.numbers.correct)}}

@@ -5,10 +5,14 @@ them from the catalog) and returns a :class:`Reproduction`: the notes' value, th
 value under the notes' simplification, the right value, each a
 :class:`~ai_workloads.core.units.Quantity`, and the named numbers (``facts``) an explanation
 of the cause refers to. When the reproduction, rounded to the notes' digits, equals the
-quoted value, the cause is proven. Nothing here formats text; the Errata page does.
+quoted value, the cause is proven. A value with nothing behind it to recompute (a constant
+typed into the notes' code, a label, a phrase) is not "reproduced" by copying it: it is
+marked ``consistent`` with its cause, and one that no cause gives, ``unreproducible``
+(:data:`STATUSES`). Nothing here formats text; the Errata page does.
 
-The notes' sections 6 and 7 (intensity, the roofline, memory, bandwidth, variants) are in
-:mod:`ai_workloads.analysis.errata_serving`.
+This module covers the notes' sections 1 to 5; section 6 (intensity, the roofline, memory,
+bandwidth) is in :mod:`ai_workloads.analysis.errata_serving`, sections 7 and 8 (variants and
+the summary) in ``ai_workloads.analysis.errata_variants``.
 
 >>> from ai_workloads.catalog import get_model
 >>> cfg = get_model("llama-2-70b")
@@ -19,14 +23,14 @@ The notes' sections 6 and 7 (intensity, the roofline, memory, bandwidth, variant
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
 
 from ..core.config import TransformerConfig
-from ..core.dtypes import bytes_per_element
+from ..core.dtypes import bytes_per_element, nbytes
 from ..core.errors import WorkloadError
 from ..core.units import Quantity, gb
 from .flops import (
@@ -38,6 +42,22 @@ from .flops import (
 from .growth import doubling_line
 from .memory import weight_bytes
 from .params import param_counts
+from .shapes import group_shares, layer_mlp_share
+
+#: What each status of a :class:`Reproduction` means; the Errata page prints these.
+STATUSES: dict[str, str] = {
+    "reproduced": "the package computes the notes' value from the stated cause (the notes' "
+                  "simplification, applied with the package's own functions) and it reads as "
+                  "the notes print it, digit for digit",
+    "consistent": "there is nothing to recompute: the notes typed the value in (a constant in "
+                  "their code, a label) or state it in words; it agrees with the stated cause, "
+                  "and only the correct value is computed",
+    "unreproducible": "the value stands for a property of a model or workload, but no "
+                      "simplification of it gives the notes' figure; only the correct value "
+                      "is computed",
+    "mismatch": "a reproduction that does not read as the notes print it: the stated cause "
+                "is not the whole story",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,17 +65,36 @@ class Reproduction:
     """One erratum in numbers.
 
     ``notes`` is what the notes print (empty when they print words), ``reproduced`` the
-    package's value under the notes' simplification (empty when no simplification gives
-    it), ``correct`` the right value; ``facts`` are the numbers the cause refers to.
+    package's value under the notes' simplification (empty when nothing is recomputed),
+    ``correct`` the right value; ``facts`` are the numbers the cause refers to.
+    ``consistent`` marks a value with nothing behind it to recompute (typed in, or words)
+    that agrees with the stated cause.
     """
 
     notes: tuple[Quantity, ...]
     reproduced: tuple[Quantity, ...]
     correct: tuple[Quantity, ...]
     facts: Mapping[str, Quantity] = field(default_factory=dict)
+    consistent: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "facts", MappingProxyType(dict(self.facts)))
+        if self.consistent and self.reproduced:
+            raise WorkloadError("a consistent value has nothing reproduced")
+
+    @property
+    def status(self) -> str:
+        """One of :data:`STATUSES`.
+
+        >>> q = (Quantity(4, "x"),)
+        >>> Reproduction(q, q, q).status, Reproduction(q, (), q, consistent=True).status
+        ('reproduced', 'consistent')
+        >>> Reproduction(q, (), q).status, Reproduction(q, (Quantity(5, "x"),), q).status
+        ('unreproducible', 'mismatch')
+        """
+        if self.reproduced:
+            return "reproduced" if self.reproduces else "mismatch"
+        return "consistent" if self.consistent else "unreproducible"
 
     @property
     def reproduces(self) -> bool:
@@ -184,20 +223,25 @@ def flops_comparison(cfg: TransformerConfig, notes_cfg: TransformerConfig,
 # ------------------------------------------------------------------ scale, parameters and weights
 
 
-def moore_reproduction(quoted: Quantity, doubling_years: float = 2.0) -> Reproduction:
-    """Moore's-law growth: a line that doubles per step (per bar) against one that doubles
-    every ``doubling_years`` years, per year.
+def moore_reproduction(quoted: Quantity, bar_years: Sequence[float],
+                       doubling_years: float = 2.0) -> Reproduction:
+    """Moore's-law growth: the notes' line, whose code multiplies by ``quoted`` per step of
+    the bar index, against a line that doubles every ``doubling_years`` years. The factor is
+    typed into their code, so it is ``consistent``, not recomputed; ``facts`` hold how far
+    each line rises across the bars (``bar_years``, first to last).
 
-    >>> r = moore_reproduction(Quantity(2, "x per step"))
-    >>> r.reproduces, r.correct[0].rounded()
-    (True, 1.41)
+    >>> r = moore_reproduction(Quantity(2, "x per step"), [2018, 2019, 2020, 2022, 2023, 2024])
+    >>> r.status, r.correct[0].rounded(), r.facts["drawn_rise"].value, r.facts["moore_rise"].value
+    ('consistent', 1.41, 32.0, 8.0)
     """
     quoted.require("x per step")
-    per_step = float(doubling_line(0, 1.0, [1.0], doubling_years=1.0)[0])
+    steps = len(bar_years) - 1
+    drawn = float(quoted.value ** steps)
     per_year = float(doubling_line(0, 1.0, [1.0], doubling_years=doubling_years)[0])
-    return Reproduction((quoted,), (quoted.like(per_step),),
-                        (Quantity(per_year, "x per year", 2),))
-
+    moore = float(doubling_line(bar_years[0], 1.0, [bar_years[-1]], doubling_years)[0])
+    return Reproduction((quoted,), (), (Quantity(per_year, "x per year", 2),),
+                        {"drawn_rise": Quantity(drawn, "x"), "moore_rise": Quantity(moore, "x"),
+                         "steps": Quantity(steps)}, consistent=True)
 
 
 
@@ -222,6 +266,34 @@ def params_reproduction(cfg: TransformerConfig, notes_cfg: TransformerConfig,
                         facts)
 
 
+def _category_share(cfg: TransformerConfig, category: str) -> float:
+    counts = param_counts(cfg)
+    cats = counts.by_category()
+    if category == "rest":
+        return 100 * (1 - (cats["attention"] + cats["mlp"]) / counts.total)
+    if category not in cats:
+        raise WorkloadError(f"no parameter category {category!r}; "
+                            f"known: {', '.join(cats)}, rest")
+    return 100 * (cats[category] / counts.total)
+
+
+def category_share_reproduction(cfg: TransformerConfig, notes_cfg: TransformerConfig,
+                                category: str, quoted: Quantity) -> Reproduction:
+    """A parameter category's share of all parameters, in percent: ``"attention"``,
+    ``"mlp"``, or ``"rest"`` (all but attention and MLP: what the notes call "Embeddings",
+    100% less the other two, so norms included).
+
+    >>> from ai_workloads.catalog import get_model
+    >>> cfg = get_model("llama-2-70b")
+    >>> r = category_share_reproduction(cfg, notes_config(cfg), "mlp", Quantity(71.9, "%", 1))
+    >>> r.reproduces, r.correct[0].rounded()
+    (True, 81.7)
+    """
+    quoted.require("%")
+    return Reproduction((quoted,), (quoted.like(_category_share(notes_cfg, category)),),
+                        (quoted.like(_category_share(cfg, category)),))
+
+
 def attention_share_reproduction(cfg: TransformerConfig, notes_cfg: TransformerConfig,
                                  quoted: Quantity) -> Reproduction:
     """Attention's share of all parameters, in percent.
@@ -231,30 +303,49 @@ def attention_share_reproduction(cfg: TransformerConfig, notes_cfg: TransformerC
     >>> attention_share_reproduction(cfg, notes_config(cfg), Quantity(27.4, "%", 1)).reproduces
     True
     """
-    quoted.require("%")
-
-    def share(c: TransformerConfig) -> float:
-        counts = param_counts(c)
-        return 100 * (counts.by_category()["attention"] / counts.total)
-
-    return Reproduction((quoted,), (quoted.like(share(notes_cfg)),),
-                        (quoted.like(share(cfg)),))
+    return category_share_reproduction(cfg, notes_cfg, "attention", quoted)
 
 
 def weights_reproduction(cfg: TransformerConfig, notes_cfg: TransformerConfig,
                          quoted: Quantity, dtype: str = "fp16") -> Reproduction:
-    """Weight memory in GB at ``dtype``.
+    """Weight memory in GB at ``dtype``: the notes' rule, every parameter of the notes'
+    config at ``dtype``'s bytes, against the checkpoint as stored at ``dtype``
+    (:func:`~ai_workloads.analysis.memory.weight_bytes`: quantized formats add their scales
+    and keep embeddings and norms in 16 bits).
 
     >>> from ai_workloads.catalog import get_model
     >>> cfg = get_model("llama-2-70b")
     >>> r = weights_reproduction(cfg, notes_config(cfg), Quantity(156.7, "GB", 1))
     >>> r.reproduces, r.correct[0].rounded(), r.facts["bytes_per_param"].value
     (True, 138.0, 2.0)
+    >>> r = weights_reproduction(cfg, notes_config(cfg), Quantity(78.4, "GB", 1), "int8")
+    >>> r.reproduces, r.correct[0].rounded()
+    (True, 69.5)
     """
     quoted.require("GB")
-    return Reproduction((quoted,), (quoted.like(gb(weight_bytes(notes_cfg, dtype))),),
+    notes_bytes = nbytes(param_counts(notes_cfg).total, dtype)
+    return Reproduction((quoted,), (quoted.like(gb(notes_bytes)),),
                         (quoted.like(gb(weight_bytes(cfg, dtype))),),
                         {"bytes_per_param": Quantity(bytes_per_element(dtype))})
+
+
+def mlp_share_reproduction(notes_cfg: TransformerConfig, models: Sequence[TransformerConfig],
+                           quoted: Quantity) -> Reproduction:
+    """The MLP's share of the parameters, in percent: of one layer of ``notes_cfg`` (a
+    model with ``K = N`` and ``F ≈ 8D/3``, whose layer is ``8D²`` of MLP in ``12D²``),
+    against the whole of each of ``models`` (embeddings, GQA and wider MLPs included).
+
+    >>> from ai_workloads.catalog import get_model
+    >>> seven, seventy = get_model("llama-2-7b"), get_model("llama-2-70b")
+    >>> r = mlp_share_reproduction(notes_config(seven), [seven, seventy], Quantity(66.7, "%"))
+    >>> r.reproduces, round(r.reproduced[0].value, 2), [q.rounded() for q in r.correct]
+    (True, 66.84, [64.0, 82.0])
+    """
+    quoted.require("%")
+    if not models:
+        raise WorkloadError("name at least one model to correct the share with")
+    return Reproduction((quoted,), (quoted.like(100 * layer_mlp_share(notes_cfg)),),
+                        tuple(quoted.like(100 * group_shares(c)["mlp"]) for c in models))
 
 
 # ------------------------------------------------------------------ FLOPs

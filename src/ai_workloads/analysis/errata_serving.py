@@ -1,10 +1,12 @@
-"""Errata of the lecture notes in numbers, sections 6 and 7: intensity, the roofline, memory,
-bandwidth and architectural variants.
+"""Errata of the lecture notes in numbers, section 6: intensity, the roofline, memory and
+bandwidth.
 
 The companion of :mod:`ai_workloads.analysis.errata` (which defines :class:`Reproduction`
-and covers the notes' sections 1 to 5): each function takes the configurations, chips and
-quoted values it needs and returns the notes' value, the value under the notes'
-simplification and the right value, each a :class:`~ai_workloads.core.units.Quantity`.
+and its statuses, and covers the notes' sections 1 to 5): each function takes the
+configurations, chips and quoted values it needs and returns the notes' value, the value
+under the notes' simplification (none where nothing can be recomputed) and the right value,
+each a :class:`~ai_workloads.core.units.Quantity`. Sections 7 and 8 are in
+``ai_workloads.analysis.errata_variants``.
 
 >>> from ai_workloads.catalog import get_accelerator
 >>> r = utilization_reproduction(get_accelerator("h100-sxm"), 8192, Quantity(0.7, "%", 1))
@@ -13,6 +15,8 @@ simplification and the right value, each a :class:`~ai_workloads.core.units.Quan
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -24,7 +28,6 @@ from ..core.units import Quantity, gb, reading_tokens_per_s
 from .errata import Reproduction
 from .memory import kv_cache_bytes, max_batch, serving_memory, weight_bytes
 from .roofline import attainable_flops, critical_batch, decode_step, matmul_intensity, ridge_point
-from .variants import score_matrix_bytes
 
 # ------------------------------------------------------------------ intensity and the roofline
 
@@ -47,13 +50,17 @@ def intensity_reproduction(d_model: int, quoted: Quantity, dtype: str = "fp16") 
 
 
 def utilization_reproduction(hw: Accelerator, d_model: int, quoted: Quantity,
-                             dtype: str = "fp16") -> Reproduction:
-    """Percent of ``hw``'s ``dtype`` peak that a batch-1 decode matmul attains.
+                             dtype: str = "fp16", digits: int | None = None) -> Reproduction:
+    """Percent of ``hw``'s ``dtype`` peak that a batch-1 decode matmul attains (the right
+    value to ``digits``, default the quoted value's).
 
     >>> from ai_workloads.catalog import get_accelerator
     >>> r = utilization_reproduction(get_accelerator("h100-sxm"), 8192, Quantity(0.7, "%", 1))
     >>> r.reproduces, r.correct[0].rounded()
     (True, 0.3)
+    >>> r = utilization_reproduction(get_accelerator("h100-sxm"), 8192, Quantity(1, "%"), digits=2)
+    >>> r.reproduces, r.correct[0].rounded()
+    (True, 0.34)
     """
     quoted.require("%")
 
@@ -61,29 +68,103 @@ def utilization_reproduction(hw: Accelerator, d_model: int, quoted: Quantity,
         return 100 * (attainable_flops(hw, intensity, dtype) / hw.peak(dtype))
 
     return Reproduction((quoted,), (quoted.like(share(_one_byte_intensity(d_model))),),
-                        (quoted.like(share(matmul_intensity(1, d_model, d_model, dtype))),))
+                        (quoted.like(share(matmul_intensity(1, d_model, d_model, dtype)),
+                                     digits),))
+
+
+def attainable_reproduction(hw: Accelerator, d_model: int, quoted: Quantity,
+                            dtype: str = "fp16") -> Reproduction:
+    """TFLOP/s a batch-1 decode matmul attains on ``hw``: the roofline at the notes'
+    intensity (one byte per weight) against the real one.
+
+    >>> from ai_workloads.catalog import get_accelerator
+    >>> r = attainable_reproduction(get_accelerator("h100-sxm"), 8192, Quantity(6.7, "TFLOP/s", 1))
+    >>> r.reproduces, r.correct[0].rounded()
+    (True, 3.3)
+    """
+    quoted.require("TFLOP/s")
+
+    def attained(intensity: float) -> float:
+        return float(attainable_flops(hw, intensity, dtype)) / 1e12
+
+    return Reproduction((quoted,), (quoted.like(attained(_one_byte_intensity(d_model))),),
+                        (quoted.like(attained(matmul_intensity(1, d_model, d_model, dtype))),))
+
+
+def ridge_rounding_reproduction(hw: Accelerator, peak: Quantity, bandwidth: Quantity,
+                                quoted: Quantity, dtype: str = "fp16") -> Reproduction:
+    """A chip's ridge point (FLOP/byte) from the ``peak`` (TFLOP/s) and ``bandwidth`` (TB/s)
+    a table prints, rounded, against the spec sheet's (``facts``: the sheet's values).
+
+    >>> from ai_workloads.catalog import get_accelerator
+    >>> r = ridge_rounding_reproduction(get_accelerator("a100-sxm-80gb"), Quantity(312, "TFLOP/s"),
+    ...                                 Quantity(2.0, "TB/s", 1), Quantity(156, "FLOP/byte"))
+    >>> r.reproduces, r.correct[0].rounded(), r.facts["bandwidth"].value
+    (True, 153.0, 2.039)
+    """
+    peak.require("TFLOP/s")
+    bandwidth.require("TB/s")
+    quoted.require("FLOP/byte")
+    printed = dataclasses.replace(hw, peak_flops={dtype: peak.value * 1e12},
+                                  bandwidth=bandwidth.value * 1e12)
+    return Reproduction(
+        (quoted,), (quoted.like(ridge_point(printed, dtype)),),
+        (quoted.like(ridge_point(hw, dtype)),),
+        {"peak": Quantity(hw.peak(dtype) / 1e12, "TFLOP/s", 1),
+         "bandwidth": Quantity(hw.bandwidth / 1e12, "TB/s", 3)})
+
+
+def training_intensity_reproduction(cfg: TransformerConfig, hw: Accelerator, quoted: Quantity,
+                                    dtype: str = "bf16") -> Reproduction:
+    """Where a training step sits on the roofline, in FLOP/byte. No workload gives the
+    notes' placement, so nothing is reproduced; the right value is the intensity of the
+    smallest matmul a training step of ``cfg`` does, its up projection over one sequence of
+    its full context, ``[S, D] × [D, F]`` (a micro-batch holds at least one); ``facts``
+    hold that context and ``hw``'s ridge point.
+
+    >>> from ai_workloads.catalog import get_accelerator, get_model
+    >>> r = training_intensity_reproduction(get_model("llama-2-70b"), get_accelerator("h100-sxm"),
+    ...                                     Quantity(200, "FLOP/byte"))
+    >>> r.status, r.correct[0].rounded(), r.facts["ridge"].rounded()
+    ('unreproducible', 2493.0, 295.0)
+    """
+    quoted.require("FLOP/byte")
+    intensity = matmul_intensity(cfg.max_position, cfg.d_model, cfg.d_ff, dtype)
+    return Reproduction((quoted,), (), (quoted.like(intensity),),
+                        {"tokens": Quantity(cfg.max_position),
+                         "ridge": Quantity(ridge_point(hw, dtype), "FLOP/byte")})
 
 
 def ridge_batch_reproduction(cfg: TransformerConfig, hw: Accelerator, quoted: Quantity,
-                             dtype: str = "fp16") -> Reproduction:
+                             dtype: str = "fp16", context: int = 1,
+                             long_context: int | None = None) -> Reproduction:
     """The batch at which decode reaches ``hw``'s ridge point: the ridge over the notes'
-    per-sequence intensity, against the critical batch (KV reads included, context 1).
+    per-sequence intensity, against the critical batch at ``context`` (KV reads included,
+    so it holds only at that context). ``facts`` hold the context and, for a
+    ``long_context``, the critical batch there (``long_batch``; absent when no batch makes
+    decode compute-bound, the KV reads growing with the batch).
 
     >>> from ai_workloads.catalog import get_accelerator, get_model
     >>> r = ridge_batch_reproduction(get_model("llama-2-70b"), get_accelerator("h100-sxm"),
-    ...                              Quantity(148))
-    >>> r.reproduces, r.correct[0].value
-    (True, 297)
+    ...                              Quantity(148), long_context=2048)
+    >>> r.reproduces, r.correct[0].value, r.facts["context"].value, "long_batch" in r.facts
+    (True, 297, 1, False)
     """
     notes_intensity = _one_byte_intensity(cfg.d_model)
-    right = critical_batch(cfg, hw, 1, dtype)
+    right = critical_batch(cfg, hw, context, dtype)
     if right is None:
-        raise WorkloadError(f"{cfg.name} never turns compute-bound on {hw.name}")
-    return Reproduction(
-        (quoted,), (quoted.like(ridge_point(hw, dtype) / notes_intensity),),
-        (quoted.like(right),),
-        {"notes_intensity": Quantity(notes_intensity, "FLOP/byte"),
-         "intensity": Quantity(matmul_intensity(1, cfg.d_model, cfg.d_model, dtype))})
+        raise WorkloadError(f"{cfg.name} never turns compute-bound on {hw.name} "
+                            f"at {context:,} tokens of context")
+    facts = {"notes_intensity": Quantity(notes_intensity, "FLOP/byte"),
+             "intensity": Quantity(matmul_intensity(1, cfg.d_model, cfg.d_model, dtype)),
+             "context": Quantity(context)}
+    if long_context is not None:
+        facts["long_context"] = Quantity(long_context)
+        long_batch = critical_batch(cfg, hw, long_context, dtype)
+        if long_batch is not None:
+            facts["long_batch"] = Quantity(long_batch)
+    return Reproduction((quoted,), (quoted.like(ridge_point(hw, dtype) / notes_intensity),),
+                        (quoted.like(right),), facts)
 
 
 def batch_intensity_reproduction(d_model: int, batch: int, quoted: Quantity,
@@ -223,68 +304,50 @@ def pair_reproduction(chip: Accelerator, capacity: Quantity, bandwidth: Quantity
 
 def reading_speed_reproduction(words_per_minute: Quantity, quoted: Quantity) -> Reproduction:
     """A reading speed in words per minute drawn on a tokens-per-second axis, against the
-    same speed converted to tokens per second.
+    same speed converted to tokens per second. The line's height is typed into the notes'
+    code: it is ``consistent`` with the cause when it is the words-per-minute figure itself.
 
     >>> r = reading_speed_reproduction(Quantity(250, "words/min"), Quantity(250, "tokens/s"))
-    >>> r.reproduces, r.correct[0].rounded()
-    (True, 5.6)
+    >>> r.status, r.correct[0].rounded()
+    ('consistent', 5.6)
+    >>> reading_speed_reproduction(Quantity(250, "words/min"), Quantity(4, "tokens/s")).status
+    'unreproducible'
     """
     quoted.require("tokens/s")
     words_per_minute.require("words/min")
-    return Reproduction((quoted,), (quoted.like(words_per_minute.value),),
+    return Reproduction((quoted,), (),
                         (quoted.like(reading_tokens_per_s(words_per_minute.value), 1),),
-                        {"wpm": Quantity(words_per_minute.value)})
+                        {"wpm": Quantity(words_per_minute.value)},
+                        consistent=quoted.value == words_per_minute.value)
+
+
+def reading_label_reproduction(words_per_minute: Quantity, quoted: Quantity) -> Reproduction:
+    """A reading speed converted to "tokens per second" at one token per word (that is,
+    words per second), against the conversion at the tokenizer's tokens per word.
+
+    >>> r = reading_label_reproduction(Quantity(250, "words/min"), Quantity(4, "tokens/s"))
+    >>> r.reproduces, round(r.reproduced[0].value, 2), r.correct[0].rounded()
+    (True, 4.17, 5.6)
+    """
+    quoted.require("tokens/s")
+    words_per_minute.require("words/min")
+    return Reproduction(
+        (quoted,), (quoted.like(reading_tokens_per_s(words_per_minute.value, 1.0)),),
+        (quoted.like(reading_tokens_per_s(words_per_minute.value), 1),),
+        {"wpm": Quantity(words_per_minute.value)})
 
 
 def latency_reproduction(small: TransformerConfig, large: TransformerConfig, hw: Accelerator,
                          context: int, dtype: str = "fp16") -> Reproduction:
     """Time per token of a smaller and a larger model (bandwidth bound, batch 1), in ms; the
-    notes' claim is words, so there is nothing to reproduce.
+    notes' claim is words, so there is nothing to reproduce (``consistent``).
 
     >>> from ai_workloads.catalog import get_accelerator, get_model
     >>> r = latency_reproduction(get_model("llama-2-7b"), get_model("llama-2-70b"),
     ...                          get_accelerator("h100-sxm"), 2048)
-    >>> [q.rounded() for q in r.correct]
-    [4.3, 41.4]
+    >>> [q.rounded() for q in r.correct], r.status
+    ([4.3, 41.4], 'consistent')
     """
     times = [decode_step(cfg, hw, context, dtype=dtype).time for cfg in (small, large)]
-    return Reproduction((), (), tuple(Quantity(t * 1e3, "ms", 1) for t in times))
-
-
-# ------------------------------------------------------------------ architectural variants
-
-
-def score_matrix_reproduction(grid: tuple[float, float, int], quoted: Quantity) -> Reproduction:
-    """One fp32 ``S × S`` score matrix at the longest context ``S`` of a log-spaced grid
-    (``low exponent, high exponent, points``): its gigabytes read as thousands of terabytes
-    (petabytes), against terabytes.
-
-    >>> r = score_matrix_reproduction((2, 6, 100), Quantity(4, "PB"))
-    >>> r.reproduces, r.correct[0].value, r.facts["gigabytes"].value, r.facts["context"].value
-    (True, 4.0, 4000.0, 1.0)
-    """
-    quoted.require("PB")
-    context = round(float(np.logspace(*grid)[-1]))
-    in_gb = gb(score_matrix_bytes(context))
-    return Reproduction((quoted,), (quoted.like(in_gb / 1e3),),
-                        (Quantity(in_gb / 1e3, "TB", quoted.digits),),
-                        {"gigabytes": Quantity(in_gb, "GB"), "gb_value": Quantity(in_gb),
-                         "context": Quantity(context / 1e6, "M")})
-
-
-def gqa_factor_reproduction(cfg: TransformerConfig, example_heads: int, example_kv_heads: int,
-                            quoted: Quantity) -> Reproduction:
-    """The KV-cache reduction of grouped-query attention, ``N / K``: an example's heads
-    against the model's.
-
-    >>> from ai_workloads.catalog import get_model
-    >>> r = gqa_factor_reproduction(get_model("llama-2-70b"), 32, 8, Quantity(4, "x"))
-    >>> r.reproduces, r.correct[0].value
-    (True, 8)
-    """
-    quoted.require("x")
-    return Reproduction((quoted,), (quoted.like(example_heads // example_kv_heads),),
-                        (quoted.like(cfg.group_size),),
-                        {"example_heads": Quantity(example_heads),
-                         "example_kv_heads": Quantity(example_kv_heads),
-                         "heads": Quantity(cfg.n_heads), "kv_heads": Quantity(cfg.n_kv_heads)})
+    return Reproduction((), (), tuple(Quantity(t * 1e3, "ms", 1) for t in times),
+                        consistent=True)
