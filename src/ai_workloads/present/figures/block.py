@@ -1,11 +1,13 @@
 """The transformer block as a diagram: the residual stream, its two sub-layers, the norms.
 
 It draws structure only, no numbers; the colours are those of the parameter figures
-(:data:`ai_workloads.present.figures.parameters.CATEGORY_COLORS`).
+(:data:`ai_workloads.present.figures.parameters.CATEGORY_COLORS`). Each panel is drawn
+with the MLP of the models it stands for: Llama's gated MLP (three matrices) for pre-norm,
+the two-matrix MLP of the original Transformer and BERT for post-norm.
 
 >>> fig = block_diagram(["pre"])
 >>> fig.axes[0].get_title()
-'pre-norm: x + f(norm(x))'
+'pre-norm, as in Llama'
 """
 
 from __future__ import annotations
@@ -21,18 +23,31 @@ from ...core.errors import WorkloadError
 from ..style import new_figure
 from .parameters import CATEGORY_COLORS
 
-_STREAM_X = 2.2  # x of the residual stream
-_COL_X = 6.9  # centre x of the sub-layer column
-_COL_W = 4.6
-_R = 0.26  # radius of the ⊕ nodes
+_STREAM_X = 2.0  # x of the residual stream
+_COL_X = 6.75  # centre x of the sub-layer column
+_COL_W = 5.3
+_STREAM_W = 3.7  # width of the boxes on the stream
+_R = 0.28  # radius of the ⊕ nodes
 _INK = "#333333"
+_FONT = 9.5
+#: Size of one panel in inches: narrow enough to stay legible on a phone.
+PANEL_SIZE = (4.2, 5.8)
+
+#: Per placement: the panel's title and the MLP's label (the matrices of its models).
+PANELS: dict[str, tuple[str, str]] = {
+    "pre": ("pre-norm, as in Llama",
+            "gated MLP\n$W_\\mathrm{gate}$, $W_\\mathrm{up}$, $W_\\mathrm{down}$"),
+    "post": ("post-norm, as in the original\nTransformer and BERT", "MLP\n$W_1$, $W_2$"),
+}
+_ATTENTION = "attention\n$W_Q$, $W_K$, $W_V$, $W_O$"
 
 
 def _box(ax: Axes, cx: float, y: float, w: float, h: float, text: str, color: str) -> None:
     ax.add_patch(FancyBboxPatch((cx - w / 2, y), w, h,
                                 boxstyle="round,pad=0,rounding_size=0.15",
-                                facecolor=to_rgba(color, 0.22), edgecolor=color, lw=1.3))
-    ax.text(cx, y + h / 2, text, ha="center", va="center", fontsize=8.5)
+                                facecolor=to_rgba(color, 0.2), edgecolor=color, lw=1.3,
+                                zorder=2))
+    ax.text(cx, y + h / 2, text, ha="center", va="center", fontsize=_FONT, zorder=3)
 
 
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
@@ -48,7 +63,7 @@ def _line(ax: Axes, xs: Sequence[float], ys: Sequence[float]) -> None:
 def _plus(ax: Axes, y: float) -> None:
     ax.add_patch(Circle((_STREAM_X, y), _R, facecolor="white", edgecolor=_INK, lw=1.1,
                         zorder=3))
-    ax.text(_STREAM_X, y, "+", ha="center", va="center", fontsize=10, zorder=4)
+    ax.text(_STREAM_X, y, "+", ha="center", va="center", fontsize=11, zorder=4)
 
 
 def _sublayer(ax: Axes, branch_y: float, boxes: Sequence[tuple[str, str, float]],
@@ -66,45 +81,48 @@ def _sublayer(ax: Axes, branch_y: float, boxes: Sequence[tuple[str, str, float]]
     _plus(ax, join_y)
 
 
+def _on_stream(ax: Axes, y0: float, y1: float, text: str, color: str,
+               height: float = 0.6) -> float:
+    """An arrow up the stream from ``y0`` to a box at ``y1``; returns the box's top."""
+    _arrow(ax, (_STREAM_X, y0), (_STREAM_X, y1))
+    _box(ax, _STREAM_X, y1, _STREAM_W, height, text, color)
+    return y1 + height
+
+
 def _draw_block(ax: Axes, placement: str) -> None:
-    grey = "#999999"
-    norm = "norm"
-    attention = "attention\nW_Q, W_K, W_V, W_O"
-    mlp = "MLP\nW_gate, W_up, W_down"
-    _box(ax, _STREAM_X, 0.0, 3.8, 0.7, "token embedding\nW_emb [V, D]",
+    norm = CATEGORY_COLORS["norms"]
+    attention, mlp = CATEGORY_COLORS["attention"], CATEGORY_COLORS["mlp"]
+    _box(ax, _STREAM_X, 0.0, _STREAM_W, 0.95, "token embedding\n$W_\\mathrm{emb}$: [V, D]",
          CATEGORY_COLORS["embedding"])
-    ax.text(_STREAM_X + 0.2, 1.05, "x: [B, T, D]", ha="left", va="center", fontsize=7.5)
-    ax.text(_STREAM_X - 0.2, 3.0, "residual stream", ha="right", va="center", fontsize=7.5,
-            rotation=90, color=_INK)
-    ax.add_patch(Rectangle((0.5, 1.35), 9.5, 7.75, fill=False, ls="--", lw=1.0,
-                           edgecolor=grey))
-    ax.text(10.15, 5.2, "× L\nlayers", ha="left", va="center", fontsize=10,
+    ax.text(_STREAM_X + 0.2, 1.25, "x: [B, T, D]", ha="left", va="center", fontsize=_FONT)
+    ax.text(_STREAM_X - 0.55, 2.75, "residual\nstream", ha="center", va="center",
+            fontsize=_FONT, rotation=90, color=_INK, linespacing=1.0)
+    ax.add_patch(Rectangle((0.0, 1.55), 10.2, 7.45, fill=False, ls="--", lw=1.0,
+                           edgecolor="#999999"))
+    ax.text(10.0, 8.85, "× L layers", ha="right", va="top", fontsize=_FONT + 0.5,
             fontweight="bold")
+    mlp_label = PANELS[placement][1]
     if placement == "pre":
-        _arrow(ax, (_STREAM_X, 0.7), (_STREAM_X, 4.6 - _R))
-        _sublayer(ax, 1.8, [(norm, grey, 0.55), (attention, CATEGORY_COLORS["attention"],
-                                                    0.9)], 4.6)
-        _arrow(ax, (_STREAM_X, 4.6 + _R), (_STREAM_X, 8.5 - _R))
-        _sublayer(ax, 5.4, [(norm, grey, 0.55), (mlp, CATEGORY_COLORS["mlp"], 0.9)], 8.5)
-        _arrow(ax, (_STREAM_X, 8.5 + _R), (_STREAM_X, 9.5))
-        _box(ax, _STREAM_X, 9.5, 3.8, 0.55, "final norm", grey)
-        _arrow(ax, (_STREAM_X, 10.05), (_STREAM_X, 10.4))
-        _box(ax, _STREAM_X, 10.4, 3.8, 0.7, "LM head\nW_lm [D, V]", CATEGORY_COLORS["lm_head"])
-        _arrow(ax, (_STREAM_X, 11.1), (_STREAM_X, 11.5))
-        ax.text(_STREAM_X, 11.75, "logits [B, T, V]", ha="center", va="center", fontsize=8)
-        return
-    _arrow(ax, (_STREAM_X, 0.7), (_STREAM_X, 3.9 - _R))
-    _sublayer(ax, 1.8, [(attention, CATEGORY_COLORS["attention"], 1.2)], 3.9)
-    _arrow(ax, (_STREAM_X, 3.9 + _R), (_STREAM_X, 4.4))
-    _box(ax, _STREAM_X, 4.4, 3.4, 0.55, "norm", grey)
-    _arrow(ax, (_STREAM_X, 4.95), (_STREAM_X, 7.7 - _R))
-    _sublayer(ax, 5.4, [(mlp, CATEGORY_COLORS["mlp"], 1.2)], 7.7)
-    _arrow(ax, (_STREAM_X, 7.7 + _R), (_STREAM_X, 8.2))
-    _box(ax, _STREAM_X, 8.2, 3.4, 0.55, "norm", grey)
-    _arrow(ax, (_STREAM_X, 8.75), (_STREAM_X, 10.4))
-    _box(ax, _STREAM_X, 10.4, 3.8, 0.7, "output head\n(task or LM head)", grey)
-    _arrow(ax, (_STREAM_X, 11.1), (_STREAM_X, 11.5))
-    ax.text(_STREAM_X, 11.75, "outputs", ha="center", va="center", fontsize=8)
+        _arrow(ax, (_STREAM_X, 0.95), (_STREAM_X, 4.7 - _R))
+        _sublayer(ax, 1.95, [("norm", norm, 0.6), (_ATTENTION, attention, 1.2)], 4.7)
+        _arrow(ax, (_STREAM_X, 4.7 + _R), (_STREAM_X, 8.35 - _R))
+        _sublayer(ax, 5.3, [("norm", norm, 0.6), (mlp_label, mlp, 1.2)], 8.35)
+        top = _on_stream(ax, 8.35 + _R, 9.45, "final norm", norm)
+        top = _on_stream(ax, top, top + 0.35, "LM head\n$W_\\mathrm{lm}$: [D, V]",
+                         CATEGORY_COLORS["lm_head"], 0.95)
+        out = "logits: [B, T, V]"
+    else:
+        _arrow(ax, (_STREAM_X, 0.95), (_STREAM_X, 3.9 - _R))
+        _sublayer(ax, 1.95, [(_ATTENTION, attention, 1.2)], 3.9)
+        top = _on_stream(ax, 3.9 + _R, 4.45, "norm", norm)
+        _arrow(ax, (_STREAM_X, top), (_STREAM_X, 7.45 - _R))
+        _sublayer(ax, 5.6, [(mlp_label, mlp, 1.2)], 7.45)
+        top = _on_stream(ax, 7.45 + _R, 8.0, "norm", norm)
+        top = _on_stream(ax, top, 10.4, "output head\n(LM or task)",
+                         CATEGORY_COLORS["lm_head"], 0.95)
+        out = "outputs"
+    _arrow(ax, (_STREAM_X, top), (_STREAM_X, top + 0.4))
+    ax.text(_STREAM_X, top + 0.65, out, ha="center", va="center", fontsize=_FONT)
 
 
 def block_diagram(placements: Sequence[str] = ("pre", "post")) -> Figure:
@@ -112,26 +130,26 @@ def block_diagram(placements: Sequence[str] = ("pre", "post")) -> Figure:
 
     A ``"pre"`` panel normalizes each sub-layer's input, ``x + f(norm(x))``, and ends in a
     final norm; a ``"post"`` panel normalizes after each residual addition,
-    ``norm(x + f(x))``.
+    ``norm(x + f(x))``. One panel (:data:`PANEL_SIZE`) stays legible on a phone; pages
+    that show both should draw them as two figures that can stack.
 
     >>> fig = block_diagram()
-    >>> [ax.get_title() for ax in fig.axes]
-    ['pre-norm: x + f(norm(x))', 'post-norm: norm(x + f(x))']
+    >>> [ax.get_title().splitlines()[0] for ax in fig.axes]
+    ['pre-norm, as in Llama', 'post-norm, as in the original']
     >>> block_diagram(["sandwich"])
     Traceback (most recent call last):
     ...
     ai_workloads.core.errors.WorkloadError: unknown norm placement 'sandwich'; use 'pre' or 'post'
     """
-    titles = {"pre": "pre-norm: x + f(norm(x))", "post": "post-norm: norm(x + f(x))"}
     for placement in placements:
-        if placement not in titles:
+        if placement not in PANELS:
             raise WorkloadError(f"unknown norm placement {placement!r}; use 'pre' or 'post'")
-    fig, _ = new_figure(1, len(placements), figsize=(4.2 * len(placements), 5.6))
+    width, height = PANEL_SIZE
+    fig, _ = new_figure(1, len(placements), figsize=(width * len(placements), height))
     for ax, placement in zip(fig.axes, placements, strict=True):
         _draw_block(ax, placement)
-        ax.set_xlim(-0.1, 11.4)
-        ax.set_ylim(-0.2, 12.1)
-        ax.set_aspect("equal")
+        ax.set_xlim(-0.1, 10.3)
+        ax.set_ylim(-0.2, 12.2)
         ax.axis("off")
-        ax.set_title(titles[placement], fontsize=10)
+        ax.set_title(PANELS[placement][0], fontsize=10.5)
     return fig
