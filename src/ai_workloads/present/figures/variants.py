@@ -64,24 +64,35 @@ def variants_table(variants: Sequence[KvVariant], used_by: Sequence[str],
 
 
 def rope_figure(frequencies: npt.ArrayLike, distances: npt.ArrayLike,
-                scores: npt.ArrayLike, head_dim: int, theta: float) -> Figure:
-    """Left: RoPE's angle per position for each pair; right: ``q·k`` vs relative distance.
+                scores: npt.ArrayLike, head_dim: int, theta: float,
+                shifted: npt.ArrayLike | None = None, shift: int = 0) -> Figure:
+    """Left: RoPE's angle per position for each pair; right: ``q·k`` vs relative distance,
+    and (``shifted``) the same scores with query and key both moved by ``shift`` positions,
+    drawn as markers over the line so that both can be seen.
 
     >>> import numpy as np
-    >>> fig = rope_figure([1.0, 0.1], [0, 1, 2], [1.0, 0.9, 0.8], 4, 10000.0)
-    >>> len(fig.axes), len(fig.axes[1].lines)   # the curve and the zero line
-    (2, 2)
+    >>> fig = rope_figure([1.0, 0.1], [0, 1, 2], [1.0, 0.9, 0.8], 4, 10000.0,
+    ...                   shifted=[1.0, 0.9, 0.8], shift=1000)
+    >>> len(fig.axes), len(fig.axes[1].lines)   # the curve, the shifted one, the zero line
+    (2, 3)
     """
     freqs = np.asarray(frequencies, dtype=float)
     fig, (left, right) = new_figure(1, 2, figsize=(7.6, 3.4))
     left.semilogy(np.arange(freqs.size), freqs, marker=".", linestyle="none")
-    label_axes(left, xlabel="pair index i", ylabel="angle per position θ_i (rad)",
-               title=f"θ_i = {theta:g}^(−2i/H), H = {head_dim}")
-    right.plot(np.asarray(distances), np.asarray(scores), linewidth=1.2)
+    label_axes(left, xlabel=r"pair index $i$", ylabel=r"angle per position $\theta_i$ (rad)",
+               title=rf"$\theta_i = {theta:g}^{{-2i/H}}$, $H$ = {head_dim}")
+    right.plot(np.asarray(distances), np.asarray(scores), linewidth=1.2,
+               label="query at position 0")
+    if shifted is not None:
+        right.plot(np.asarray(distances), np.asarray(shifted), linestyle="none", marker="o",
+                   markersize=3.5, markevery=12, markerfacecolor="none",
+                   color=OKABE_ITO["vermillion"],
+                   label=f"both moved by {shift:,} positions")
+        right.legend(loc="upper right", fontsize=8)
     right.set_xscale("symlog", linthresh=1.0)
     right.axhline(0.0, color=OKABE_ITO["black"], linewidth=0.6)
-    label_axes(right, xlabel="relative distance d (tokens)", ylabel="q·k / H",
-               title="score of identical q, k vs distance")
+    label_axes(right, xlabel=r"relative distance $d$ (tokens)", ylabel=r"$q \cdot k \,/\, H$",
+               title=r"score of identical $q$, $k$ against distance")
     return fig
 
 
