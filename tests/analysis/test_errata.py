@@ -397,6 +397,18 @@ def test_rope_and_the_crossover_claims() -> None:
                                             get_model("mistral-7b"), Quantity(10, "K"))
 
 
+def test_attention_projections_are_not_o_lnd(l70: TransformerConfig) -> None:
+    # Per decode token of Llama 2 70B: projections 2·(2·D·N·H + 2·D·K·H) per layer, scores
+    # and A·V 4·N·H per key per layer; equal at S = projections / (4·N·H) = 9,216 keys.
+    projections = L * 2 * (2 * D * N * H + 2 * D * K * H)
+    per_key = L * 4 * N * H
+    r = ev.attention_scaling_reproduction(l70, 2048)
+    assert r.correct[0].value == pytest.approx(
+        100 * projections / (projections + 2048 * per_key))
+    assert r.correct[1] == Quantity(projections // per_key) == Quantity(9216)
+    assert (r.reproduced, r.status) == ((), "consistent")
+
+
 # Each reproduction recomputes the notes' value: handed a different quoted value, it
 # recomputes the same number (it never copies the quote back).
 REPRODUCTIONS: dict[str, Callable[[Quantity], Reproduction]] = {

@@ -44,7 +44,7 @@ PRINTED_AS = {"ffn-share": ("2/3", "67%")}
 CONSISTENT = {"moore-line": "2x per step", "reading-speed": "250 tokens/s",
               "flash-1m-context": "4 PB", "larger-models-latency": "lower",
               "rope-extrapolation": "Naturally handles extrapolation to longer sequences",
-              "attention-dominates": ">10K"}
+              "attention-dominates": ">10K", "attention-scaling": "O(Lnd) for attention"}
 #: Figures that no simplification of the model or workload gives.
 UNREPRODUCIBLE = {"kv-per-token-70b": "10 MB", "roofline-training": "200 FLOP/byte"}
 #: The notes' numbered sections, as they head them.

@@ -23,7 +23,7 @@ from ..core.config import TransformerConfig
 from ..core.errors import WorkloadError
 from ..core.units import Quantity, gb
 from .errata import Reproduction, crossover_on_grid
-from .flops import attention_overtakes_mlp, sublayer_decode_flops
+from .flops import attention_flops_per_key, attention_overtakes_mlp, sublayer_decode_flops
 from .memory import kv_cache_bytes
 from .params import param_counts
 from .variants import dense_counterpart, moe_summary, rope_frequencies, score_matrix_bytes
@@ -194,3 +194,24 @@ def attention_dominates_reproduction(notes_example: TransformerConfig,
         {"grid": Quantity(crossover_on_grid(notes_example, low, high, points)),
          "window": Quantity(windowed.sliding_window)},
         consistent=True)
+
+
+def attention_scaling_reproduction(cfg: TransformerConfig, context: int) -> Reproduction:
+    """"Attention FLOPs scale as O(Lnd)": words (``consistent``) that leave out the
+    attention projections, ``O(Ld²)``. ``correct``: the projections' share of one decode
+    token's attention FLOPs at ``context`` keys, and the context from which the scores and
+    A·V (``O(Lnd)``) are at least as large as the projections.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> r = attention_scaling_reproduction(get_model("llama-2-70b"), 2048)
+    >>> r.status, r.correct[0].rounded(), r.correct[1].value
+    ('consistent', 82.0, 9216)
+    """
+    parts = sublayer_decode_flops(cfg, context)
+    projections = parts["attention"] - parts["attention_core"]
+    per_key = attention_flops_per_key(cfg)
+    if not per_key:
+        raise WorkloadError(f"{cfg.name}: no layer attends to past keys")
+    return Reproduction((), (), (Quantity(100 * projections / parts["attention"], "%"),
+                                 Quantity(-(-projections // per_key))),
+                        {"context": Quantity(context)}, consistent=True)

@@ -29,9 +29,8 @@ from ..analysis.errata import STATUSES, Reproduction
 from ..catalog import get_model, model_entry, notes_quote
 from ..core.errors import WorkloadError
 from ..core.units import Quantity
-from .errata_entries import (
-    Entry,
-    entries,
+from .errata_entries import Entry, entries
+from .errata_notes import (
     notes_config,
     notes_crossover_on_grid,
     notes_flops_comparison,

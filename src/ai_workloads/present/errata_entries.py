@@ -1,7 +1,8 @@
 """The errata, wired: each wrong value of the notes with its quote, its analysis and its words.
 
-The notes' quoted values come from :mod:`ai_workloads.catalog.notes`, the models and chips
-from the catalog; each entry hands them to its analysis (:mod:`ai_workloads.analysis.errata`,
+The notes' quoted values come from :mod:`ai_workloads.catalog.notes` (read through
+``ai_workloads.present.errata_notes``), the models and chips from the catalog; each entry
+hands them to its analysis (:mod:`ai_workloads.analysis.errata`,
 :mod:`~ai_workloads.analysis.errata_serving`, ``errata_variants``)
 and holds the templates the Errata page fills with the numbers it gets back
 (:func:`ai_workloads.present.errata.errata` renders them).
@@ -14,116 +15,17 @@ and holds the templates the Errata page fills with the numbers it gets back
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..analysis import errata as ea
 from ..analysis import errata_serving as es
 from ..analysis import errata_variants as ev
-from ..analysis.errata import FlopsComparison, Reproduction, flops_comparison
-from ..catalog import (
-    get_accelerator,
-    get_model,
-    model_entry,
-    notes_model,
-    notes_models,
-    notes_quote,
-    notes_quotes,
-)
-from ..core.config import TransformerConfig
+from ..analysis.errata import Reproduction
+from ..catalog import get_accelerator, get_model, model_entry, notes_quote
 from ..core.units import Quantity
+from .errata_notes import notes_config, notes_grid, quoted
 from .format import number, quantity
-
-# ------------------------------------------------------------------ the notes, wired
-
-
-def notes_config(name: str) -> TransformerConfig:
-    """A catalog model as the notes' formulas see it: ``K = N``, and the notes' own fields
-    (Llama 3 405B's vocabulary rounded to 128,000).
-
-    >>> notes_config("llama-2-70b").n_kv_heads, notes_config("llama-3.1-405b").vocab_size
-    (64, 128000)
-    """
-    return ea.notes_config(get_model(name), notes_model(name).config)
-
-
-def _grid(key: str) -> tuple[float, float, int]:
-    q = notes_quote(key)
-    return (q.quantity("low_exponent").value, q.quantity("high_exponent").value,
-            int(q.quantity("points").value))
-
-
-def notes_crossover_on_grid() -> int:
-    """Llama 2 7B's crossover as the notes find it, on their grid.
-
-    >>> notes_crossover_on_grid()
-    7906
-    """
-    return ea.crossover_on_grid(get_model("llama-2-7b"), *_grid("crossover-grid"))
-
-
-def quoted(key: str, name: str | None = None) -> str:
-    """A quoted value as the notes print it, tilde included.
-
-    >>> quoted("summary/tokens"), quoted("h100-nvl", "bandwidth"), quoted("latency")
-    ('~24 tokens/s', '7.8 TB/s', 'lower')
-    >>> quoted("ffn-share"), quoted("attention-dominates")
-    ('~2/3', '>10K')
-    """
-    q = notes_quote(key)
-    if q.printed is not None and name is None:
-        text = q.printed
-    else:
-        text = q.words if q.words is not None and not q.values else quantity(q.quantity(name))
-    return f"~{text}" if q.approx else str(text)
-
-
-def notes_flops_models() -> list[str]:
-    """The catalog names of the models of the notes' FLOPs-per-token table.
-
-    >>> notes_flops_models()[-1]
-    'llama-3.1-405b'
-    """
-    return [m.catalog for m in notes_models()]
-
-
-def notes_flops_contexts() -> list[int]:
-    """The contexts of the notes' FLOPs-per-token table.
-
-    >>> notes_flops_contexts()
-    [512, 2048, 8192, 32768]
-    """
-    return [int(q.value) for q in notes_quote("flops-table-contexts").values]
-
-
-def notes_flops_comparison(models: Sequence[str] | None = None,
-                           contexts: Sequence[int] | None = None) -> list[FlopsComparison]:
-    """Every cell of the notes' FLOPs-per-token table, under their formula and exactly.
-
-    >>> rows = notes_flops_comparison()
-    >>> len(rows), rows[0].model, rows[0].context
-    (16, 'llama-2-7b', 512)
-    """
-    return [flops_comparison(get_model(name), notes_config(name), context)
-            for name in (models or notes_flops_models())
-            for context in (contexts or notes_flops_contexts())]
-
-
-def notes_kv_comparison() -> list[tuple[str, int, Reproduction]]:
-    """Every cell of the notes' KV-cache table (FP16, batch 1): model, context, and the
-    notes' value reproduced with ``K = N`` beside the model's real cache.
-
-    >>> cells = notes_kv_comparison()
-    >>> len(cells), cells[0][:2], all(r.reproduces for _, _, r in cells)
-    (12, ('llama-2-7b', 2048), True)
-    """
-    contexts = [int(q.value) for q in notes_quote("kv-table-contexts").values]
-    rows = [q for q in notes_quotes() if q.key.startswith("kv-table/")]
-    return [(name, context, es.kv_cache_reproduction(get_model(name), notes_config(name),
-                                                     context, row.quantity(str(context))))
-            for row in rows for name in [row.key.removeprefix("kv-table/")]
-            for context in contexts]
-
 
 # ------------------------------------------------------------------ the entries
 
@@ -272,7 +174,7 @@ def _scale_entries() -> list[Entry]:
               "{model}: context at which attention FLOPs overtake the FFN's",
               "read off the nearest of {points} log-spaced grid points instead of solved: "
               "8d² + 4Sd = 6d·d_ff gives S = (6·d_ff − 8d)/4 exactly",
-              lambda: ea.crossover_reproduction(get_model(l7), _grid("crossover-grid"),
+              lambda: ea.crossover_reproduction(get_model(l7), notes_grid("crossover-grid"),
                                                 _q(f"crossover/{l7}")),
               words={"model": _display(l7)}),
     ]
@@ -402,6 +304,7 @@ def _variant_entries() -> list[Entry]:
     l7, l70, l405, mix = "llama-2-7b", "llama-2-70b", "llama-3.1-405b", "mixtral-8x7b"
     scaled = "deepseek-v3"
     rope = model_entry(scaled).hf_config["rope_scaling"]
+    plot_context = int(_q("batch-plot-context").value)
     return [
         Entry("rope-extrapolation", "rope-extrapolation", "RoPE and longer sequences",
               "RoPE encodes relative position, but a model knows only the angles of the "
@@ -419,7 +322,7 @@ def _variant_entries() -> list[Entry]:
               "Memory of one {context} × {context} FP32 attention matrix",
               "a typed label: the notes' own curve ends at {gigabytes}, which is {0}; the "
               "label puts petabytes for terabytes",
-              lambda: ev.score_matrix_reproduction(_grid("flash-contexts"), _q("flash-1m"))),
+              lambda: ev.score_matrix_reproduction(notes_grid("flash-contexts"), _q("flash-1m"))),
         Entry("gqa-factor-70b", f"gqa-factor/{l70}", "KV-cache reduction of GQA in {model}",
               "the figure's example ({example_heads} query heads, {example_kv_heads} KV "
               "heads) taken for {model}, which has {heads} query heads and {kv_heads} KV "
@@ -444,13 +347,20 @@ def _variant_entries() -> list[Entry]:
               correct="{0} ({model} against its shape with one expert); a token uses {active} "
                       "the dense model's parameters",
               words={"model": _display(mix)}),
+        Entry("attention-scaling", "attention-scaling", "How attention's FLOPs grow",
+              "the scores and A·V only; the attention projections, O(Ld²), come on top and "
+              "outweigh them at short contexts",
+              lambda: ev.attention_scaling_reproduction(get_model(l70), plot_context),
+              correct="O(L(d² + nd)): the projections are {0} of {model}'s attention FLOPs "
+                      "at {context} keys, and the O(Lnd) part catches up only at {1} keys",
+              words={"model": _display(l70)}),
         Entry("attention-dominates", "attention-dominates",
               "Context beyond which attention dominates compute",
               "a round figure: the notes' own {small} crossover is {grid}, and where attention "
               "(projections included) overtakes the MLP depends on the model's width, its KV "
               "heads and its windows",
               lambda: ev.attention_dominates_reproduction(
-                  notes_config(l7), _grid("crossover-grid"),
+                  notes_config(l7), notes_grid("crossover-grid"),
                   [get_model(l7), get_model(l70), get_model(l405)], get_model("mistral-7b"),
                   _q("attention-dominates")),
               correct="{0} keys for {small}, {1} for {large}, {2} for {largest}; never for "
