@@ -185,8 +185,8 @@ def causes_markdown() -> str:
     for i, e in enumerate(errata(), start=1):
         repeats = "; ".join(f"{r.section}, “{r.text}”" for r in e.also)
         also = f" The notes repeat it in {repeats}." if repeats else ""
-        lines.append(f"{i}. **{e.claim}** (`{e.key}`): {e.cause}. Notes: {e.notes_value}; "
-                     f"{e.status}; correct: {e.correct}.{also}")
+        lines.append(f"{i}. **{e.claim}**: {e.cause}. Notes: {e.notes_value}; {e.status}; "
+                     f"correct: {e.correct}.{also}")
     return "\n".join(lines)
 
 
