@@ -317,6 +317,24 @@ def decode_terms(cfg: TransformerConfig, dtype: str = "bf16",
         terms=tuple((w, k, nbytes(v, kv_dtype)) for w, (k, v) in sorted(windows.items())))
 
 
+def attention_intensity(cfg: TransformerConfig, context: int, dtype: str = "bf16") -> float:
+    """FLOPs per byte of a decode token's attention core: scores and ``A·V`` over its cache.
+
+    Each cached key and value (``2·K·H`` values a layer) serves the ``N/K`` query heads of its
+    group, ``4·N·H`` FLOPs, so in bf16 the intensity is ``N/K`` FLOP/byte, whatever the batch:
+    every sequence reads its own cache.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> attention_intensity(get_model("llama-2-70b"), 4096)   # 64 query heads over 8 KV heads
+    8.0
+    >>> attention_intensity(get_model("llama-2-7b"), 4096)    # MHA: 1 FLOP/byte
+    1.0
+    """
+    terms = decode_terms(cfg, dtype, dtype)
+    core = terms.flops(context) - terms.dense
+    return core / terms.kv_bytes(context)
+
+
 def decode_coefficients(cfg: TransformerConfig, dtype: str = "bf16",
                         kv_dtype: str | None = None) -> dict[str, int]:
     """The exact integers a decode step is linear in (no windows, no recurrent layers).

@@ -302,6 +302,22 @@ class TrainingCost:
         """
         return self.counted / self.rule
 
+    @property
+    def tokens_per_param(self) -> float:
+        """Training tokens per parameter (compute-optimal training is near
+        :data:`CHINCHILLA_TOKENS_PER_PARAM`).
+
+        >>> from ai_workloads.catalog import get_model
+        >>> round(training_cost(get_model("gpt-3"), 300 * 10**9, 2048).tokens_per_param, 2)
+        1.72
+        """
+        return self.tokens / self.params
+
+
+#: Tokens per parameter of compute-optimal training, about 20 (Hoffmann et al., 2022,
+#: "Training Compute-Optimal Large Language Models", Chinchilla: 70B parameters on 1.4T tokens).
+CHINCHILLA_TOKENS_PER_PARAM = 20
+
 
 def training_cost(cfg: TransformerConfig, tokens: int, seq_len: int) -> TrainingCost:
     """``flops.training_flops`` (causal) beside ``flops.six_nd`` with ``N`` = all parameters.
