@@ -9,8 +9,9 @@ SPHINX_OPTS ?= -n -W --keep-going
 # The site's build machinery (a local Sphinx extension and the build driver) lives beside
 # the pages, outside the package.
 SITEBUILD := PYTHONPATH=docs/_ext$${PYTHONPATH:+:$$PYTHONPATH} $(BIN)/python -m sitebuild
-# axe-core for the accessibility tests, as pinned in tests/browser/package-lock.json.
-AXE := tests/browser/node_modules/axe-core/axe.min.js
+# MathJax and its font (served by the site) and axe-core (for the accessibility tests), as
+# pinned in tests/browser/package-lock.json; npm writes this file once it has installed them.
+NPM_STAMP := tests/browser/node_modules/.installed
 
 .PHONY: all html doctest test lint typecheck unit bench serve clean lock
 
@@ -25,7 +26,16 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(BIN)/python -m pip install -qq -c constraints.txt -e ".[docs,test]"
 	@touch $(STAMP)
 
-html: $(STAMP)
+# Installed when missing (or when the lock changes): the pages typeset their math with
+# MathJax, so the site is not built without it.
+$(NPM_STAMP): tests/browser/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: the site's MathJax is" \
+	  "installed with npm (apt-get install npm)"; exit 1; }
+	@echo "installing MathJax and axe-core (tests/browser/package-lock.json) ..."
+	@npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+html: $(STAMP) $(NPM_STAMP)
 	@$(SITEBUILD) $(SPHINX_OPTS)
 
 doctest: $(STAMP)
@@ -36,23 +46,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	MYPYPATH=docs/_ext $(BIN)/mypy -p sitebuild
 
-# Installed when missing (or when the lock changes); without npm the accessibility tests
-# skip with a note.
-$(AXE): tests/browser/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then \
-	  echo "installing axe-core (tests/browser/package-lock.json) ..."; \
-	  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null \
-	    && touch $@; \
-	else \
-	  echo "npm is missing: the accessibility tests will skip (apt-get install npm)"; \
-	fi
-
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
 # The site build (HTML + every doctest of pages and API) is part of the tests; the browser
 # tests then visit the pages it wrote.
-test: $(STAMP) lint html $(AXE)
+test: $(STAMP) lint html
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

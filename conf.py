@@ -130,10 +130,15 @@ html_theme_options = {
     "pygments_dark_style": "a11y-high-contrast-dark",
 }
 
-# MathJax 3 is served by the site itself (copied from the Python package
-# ``django-static-mathjax`` by the sitebuild extension): no request leaves the site.
+# MathJax 4 is served by the site itself (installed by npm and copied by the sitebuild
+# extension, fonts included): no request leaves the site. A displayed equation wider than
+# its column is broken into lines at the column's width, on a phone as on a desktop.
 mathjax_path = sitebuild.MATHJAX_TARGET
-mathjax3_config = {"svg": {"fontCache": "global"}}
+mathjax4_config = {
+    "loader": {"paths": {"fonts": sitebuild.MATHJAX_FONT_PATH}},
+    "output": {"displayOverflow": "linebreak", "linebreaks": {"inline": True, "width": "100%"}},
+    "svg": {"fontCache": "global"},
+}
 
 # copybutton: copy the code of ``>>>`` examples without prompts or output.
 copybutton_prompt_text = r">>> |\.\.\. |\$ "

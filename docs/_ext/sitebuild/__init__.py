@@ -26,14 +26,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sitebuild.assets import MATHJAX_TARGET
+from sitebuild.assets import MATHJAX_FONT_PATH, MATHJAX_TARGET
 from sitebuild.cache import execution_mode, source_fingerprint
 from sitebuild.doctests import DOCTEST_FLAGS
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
-__all__ = ["DOCTEST_FLAGS", "MATHJAX_TARGET", "execution_mode", "setup", "source_fingerprint"]
+__all__ = [
+    "DOCTEST_FLAGS",
+    "MATHJAX_FONT_PATH",
+    "MATHJAX_TARGET",
+    "execution_mode",
+    "setup",
+    "source_fingerprint",
+]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

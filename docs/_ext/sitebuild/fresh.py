@@ -2,12 +2,12 @@
 
 What the site is built from: every file under the source folder (the pages, the static
 files, this extension), ``conf.py``, every file of the package ``ai_workloads`` (the
-chapters import it), the installed distributions with their versions, the Python version,
-and the build's options. After a build that passed, a digest of all of them is written to
-``<out>/sitebuild-inputs.sha256``; a later build that finds the same digest and the site
-still in place has nothing to do and stops at once, without starting Sphinx (which alone
-takes seconds to import its extensions and load the saved environment). ``-E`` and CI
-always build.
+chapters import it), the installed distributions with their versions, the npm lockfile that
+pins the MathJax the site serves, the Python version, and the build's options. After a
+build that passed, a digest of all of them is written to ``<out>/sitebuild-inputs.sha256``;
+a later build that finds the same digest and the site still in place has nothing to do and
+stops at once, without starting Sphinx (which alone takes seconds to import its extensions
+and load the saved environment). ``-E`` and CI always build.
 
 >>> len(inputs_digest(Path("no-such-folder"), Path("no-such-folder"), ("html",)))
 64
@@ -20,6 +20,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from sitebuild.assets import NODE_MODULES
 from sitebuild.cache import package_dir, source_fingerprint
 
 #: File (in the build folder) with the digest of the inputs of the last passing build.
@@ -82,12 +83,14 @@ def inputs_digest(source: Path, confdir: Path, settings: tuple[object, ...]) -> 
     except ModuleNotFoundError:
         package = "no package"
     conf = confdir / "conf.py"
+    lock = NODE_MODULES.parent / "package-lock.json"  # the version of the MathJax served
     parts = [
         tree_digest(source),
         hashlib.sha256(conf.read_bytes()).hexdigest() if conf.is_file() else "no conf.py",
         tree_digest(Path(__file__).resolve().parent),  # this extension, wherever it lies
         package,
         "\n".join(installed_distributions()),
+        hashlib.sha256(lock.read_bytes()).hexdigest() if lock.is_file() else "no lock",
         sys.version,
         repr(settings),
     ]
