@@ -9,6 +9,7 @@ driver that ``make html`` runs. One idea per module:
 * :mod:`sitebuild.kernels` -- chapters' kernels over Unix sockets (IPC), safe in parallel;
 * :mod:`sitebuild.progress` -- what the build prints: each chapter executing, its time;
 * :mod:`sitebuild.assets` -- MathJax served by the site itself, offline;
+* :mod:`sitebuild.images` -- each figure links to its image file, to open at full size;
 * :mod:`sitebuild.notebooks` -- notebook downloads, accessible folded code cells;
 * :mod:`sitebuild.search` -- the search index after an incremental build;
 * :mod:`sitebuild.doctests` -- each module's examples in its namespace, skipped when moot;
@@ -53,6 +54,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         assets,
         cache,
         doctests,
+        images,
         kernels,
         notebooks,
         progress,
@@ -68,6 +70,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-before-read-docs", progress.before_read)
     app.connect("env-updated", progress.after_read)
     app.connect("doctree-read", doctests.group_docstring_doctests)
+    app.connect("doctree-resolved", images.link_images)
     app.connect("env-updated", search.restore_entries)
     app.connect("build-finished", search.save_entries)
     app.connect("missing-reference", references.resolve_short_name)
