@@ -63,6 +63,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
 
     app.add_config_value("ai_workloads_fingerprint", "", "env", types=frozenset({str}))
+    app.add_config_value("sitebuild_link_images", True, "html", types=frozenset({bool}))
     app.connect("config-inited", cache.configure_cache, priority=400)
     app.connect("config-inited", kernels.warm_matplotlib)
     app.connect("builder-inited", kernels.install)

@@ -4,7 +4,8 @@ On a phone a figure is drawn as wide as the screen, smaller than its natural siz
 on it opens the image file alone, which the reader can zoom. Sphinx links an image to its
 file only when a page scales it (``:width:``, ``:scale:``); the chapters' figures are not
 scaled, so this extension adds the link to every image that the build copies into
-``_images`` and that is not a link already.
+``_images`` and that is not a link already. The setting ``sitebuild_link_images`` (on by
+default) turns it off; like any HTML setting, changing it rewrites every page.
 
 >>> image_link("chapters/02-attention.html", "flow.svg")
 '../_images/flow.svg'
@@ -39,7 +40,7 @@ def link_images(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     >>> from types import SimpleNamespace
     >>> link_images(SimpleNamespace(builder=SimpleNamespace(format="text")), None, "x")
     """
-    if app.builder.format != "html":
+    if app.builder.format != "html" or not app.config.sitebuild_link_images:
         return
     from docutils import nodes
 
