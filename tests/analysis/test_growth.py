@@ -41,8 +41,13 @@ def test_compute_is_six_n_d_where_both_are_published() -> None:
     # Touvron et al. 2023: Llama 2 70B, 2.0T tokens; the checkpoint's 68,976,648,192 weights.
     assert points["Llama 2 70B"].params == 68_976_648_192
     assert points["Llama 2 70B"].training_flops == float(6 * 68_976_648_192 * 2 * 10**12)
-    # Neither N nor D published: the quoted estimates stay, marked.
-    assert (points["GPT-4"].training_flops, points["GPT-4"].estimated) == (1e25, True)
+    # Neither parameters nor tokens published: the estimates stay, marked, with a range
+    # where one is published (Epoch AI: 2.1e25 FLOP, between 1e25 and 1e26).
+    gpt4 = points["GPT-4"]
+    assert (gpt4.training_flops, gpt4.estimated, gpt4.flops_range) == (2.1e25, True,
+                                                                      (1e25, 1e26))
+    assert points["GPT-2 (1.5B)"].flops_range is None
+    assert points["Chinchilla 70B"].flops_range is None
     assert [m.name for m in points.values()] == sorted(points, key=lambda n: points[n].year)
 
 

@@ -45,10 +45,16 @@ def test_published_facts() -> None:
     # Devlin et al. 2019, Appendix A.2: 1M steps of 256 sequences, 90% at 128, 10% at 512.
     assert m["BERT-base"].training == TrainingRun(1_000_000, 256, ((0.9, 128), (0.1, 512)))
     assert m["BERT-base"].tokens is None
-    # Nothing computable was published for GPT-4: only the quoted estimate.
+    # Nothing computable was published for GPT-4: Epoch AI's estimate, 2.1e25 FLOP, with
+    # Epoch AI's range of 1e25 to 1e26; the lecture notes' unsourced 1e25 kept beside it.
     gpt4 = m["GPT-4"]
     assert (gpt4.config, gpt4.params, gpt4.tokens, gpt4.training) == (None, None, None, None)
-    assert gpt4.estimate_flops == 1e25
+    assert (gpt4.estimate_flops, gpt4.estimate_range) == (2.1e25, (1e25, 1e26))
+    assert gpt4.notes_flops == 1e25
+    assert "Epoch AI" in gpt4.source
+    # GPT-2's estimate is the notes' own, and says it has no source.
+    assert m["GPT-2 (1.5B)"].estimate_range is None
+    assert "without a source" in m["GPT-2 (1.5B)"].source
     assert m["Llama 3.1 405B"].released == "2024-07-23"
 
 
@@ -58,6 +64,9 @@ def test_loader_computes_nothing() -> None:
         assert r.tokens == raw.get("tokens")
         assert r.params == raw.get("params")
         assert r.estimate_flops == raw.get("estimate_flops")
+        assert r.notes_flops == raw.get("notes_flops")
+        assert r.estimate_range == (tuple(raw["estimate_range"]) if "estimate_range" in raw
+                                    else None)
 
 
 @pytest.mark.parametrize(("raw", "message"), [
@@ -67,6 +76,10 @@ def test_loader_computes_nothing() -> None:
      "needs parameters and tokens"),
     ({"name": "x", "released": "2021-02-03", "model": "gpt2", "source": "s"},
      "needs parameters and tokens"),
+    ({"name": "x", "released": "2021-02-03", "estimate_flops": 5, "estimate_range": [6, 9],
+      "source": "s"}, "estimate_range must be"),
+    ({"name": "x", "released": "2021-02-03", "params": 1, "tokens": 1,
+      "estimate_range": [1, 2], "source": "s"}, "estimate_range must be"),
 ])
 def test_bad_entries_are_refused(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(WorkloadError, match=message):

@@ -1,9 +1,10 @@
 """Training compute over time: milestones, a fitted growth rate, and Moore's-law lines.
 
-Training compute of a milestone is ``6·N·D`` (:func:`~ai_workloads.analysis.flops.six_nd`) from its
-published parameter count ``N`` and training tokens ``D``; only where neither is published
-is a quoted estimate used, and it is marked as one. The published facts come from the
-caller (the catalog's :func:`ai_workloads.catalog.milestones.milestone_records`).
+Training compute of a milestone is ``6 · P · T_train`` (:func:`~ai_workloads.analysis.flops.six_nd`)
+from its published parameter count ``P`` and training tokens ``T_train``; only where they are
+not published is a published estimate used, and it is marked as one, with its range where
+one was published. The published facts come from the caller (the catalog's
+:func:`ai_workloads.catalog.milestones.milestone_records`).
 
 >>> from ai_workloads.catalog import milestone_records
 >>> ms = {m.name: m for m in milestones(milestone_records())}
@@ -52,7 +53,9 @@ class MilestoneFacts(Protocol):
 
     ``config`` is the model whose exact parameter count is the model's (else ``params``);
     ``tokens`` the training tokens, or ``training`` the run they follow from;
-    ``estimate_flops`` a quoted estimate, used only where the compute cannot be computed.
+    ``estimate_flops`` a published estimate, used only where the compute cannot be computed,
+    and ``estimate_range`` its published ``(low, high)``; ``notes_flops`` the lecture notes'
+    figure where it differs.
     """
 
     @property
@@ -79,10 +82,17 @@ class MilestoneFacts(Protocol):
     @property
     def source(self) -> str: ...
 
+    @property
+    def estimate_range(self) -> tuple[float, float] | None: ...
+
+    @property
+    def notes_flops(self) -> float | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Milestone:
-    """One model on the training-compute timeline."""
+    """One model on the training-compute timeline; ``flops_range`` is the published range of
+    an estimate, ``notes_flops`` the lecture notes' figure where it differs."""
 
     name: str
     year: float
@@ -91,6 +101,8 @@ class Milestone:
     tokens: int | None
     estimated: bool
     source: str
+    flops_range: tuple[float, float] | None = None
+    notes_flops: float | None = None
 
 
 def training_tokens(facts: MilestoneFacts) -> int | None:
@@ -124,14 +136,18 @@ def decimal_year(iso_date: str) -> float:
 
 
 def milestone_of(facts: MilestoneFacts) -> Milestone:
-    """The milestone's place on the timeline: its compute from ``6·N·D`` where N and D are
-    published (N exact from ``facts.config`` when given), else the quoted estimate.
+    """The milestone's place on the timeline: its compute from ``6 · P · T_train`` where the
+    parameters P and training tokens are published (P exact from ``facts.config`` when
+    given), else the published estimate, with its range.
 
     >>> from ai_workloads.catalog import milestone_records
     >>> gpt3 = next(r for r in milestone_records() if r.name == "GPT-3 175B")
     >>> m = milestone_of(gpt3)
     >>> m.params, m.training_flops == float(6 * m.params * 300 * 10**9), round(m.year, 2)
     (174604259328, True, 2020.4)
+    >>> gpt4 = milestone_of(next(r for r in milestone_records() if r.name == "GPT-4"))
+    >>> gpt4.training_flops, gpt4.flops_range, gpt4.estimated
+    (2.1e+25, (1e+25, 1e+26), True)
     """
     tokens = training_tokens(facts)
     params = param_counts(facts.config).total if facts.config is not None else facts.params
@@ -141,9 +157,10 @@ def milestone_of(facts: MilestoneFacts) -> Milestone:
         flops, estimated = float(facts.estimate_flops), True
     else:
         raise WorkloadError(f"milestone {facts.name!r} has neither parameters and tokens "
-                            "nor a quoted estimate of its compute")
+                            "nor a published estimate of its compute")
     return Milestone(facts.name, decimal_year(facts.released), flops, params, tokens,
-                     estimated, facts.source)
+                     estimated, facts.source,
+                     facts.estimate_range if estimated else None, facts.notes_flops)
 
 
 def milestones(records: Sequence[MilestoneFacts]) -> tuple[Milestone, ...]:

@@ -1,19 +1,19 @@
 """The scale of frontier models: parameters, training tokens, training compute, and its growth.
 
 A row joins a training-compute milestone (:func:`ai_workloads.analysis.growth.milestones`,
-``6·N·D`` where N and D are published) with the exact parameter count of the model's
-config, where the caller has one from the catalog. GPT-4's size was never published: the
-~1.8T figure that circulates (and that the lecture notes quote) is an unconfirmed estimate
-and is marked so.
+``6 · P · T_train`` where the parameters P and training tokens T_train are published) with
+the exact parameter count of the model's config, where the caller has one from the catalog.
+GPT-4's size was never published, and its row has none: the figure that circulates (and
+that the lecture notes quote) is a rumour.
 
 >>> from ai_workloads.catalog import get_model, milestone_records
 >>> from ai_workloads.analysis.growth import milestones
 >>> models = [(name, get_model(m) if m else None) for name, m in LECTURE_SCALE_MODELS]
 >>> rows = {r.name: r for r in scale_rows(milestones(milestone_records()), models)}
->>> rows["GPT-3 175B"].params, rows["GPT-4"].params_estimated
-(174604259328, True)
->>> round(compare_scale(rows["GPT-4"], rows["Llama 3.1 405B"]).params_ratio, 2)
-4.44
+>>> rows["GPT-3 175B"].params, rows["GPT-4"].params
+(174604259328, None)
+>>> round(compare_scale(rows["Llama 3.1 405B"], rows["PaLM 540B"]).compute_ratio, 1)
+15.0
 """
 
 from __future__ import annotations
@@ -29,17 +29,12 @@ from ..core.errors import WorkloadError, positive_int
 from .growth import GrowthFit, Milestone, doubling_line, fit_growth
 from .params import param_counts
 
-#: Parameter counts that were never published, with where the estimate comes from.
-PARAMS_ESTIMATES: dict[str, tuple[int, str]] = {
-    "GPT-4": (1_800_000_000_000,
-              "unconfirmed estimate quoted in the lecture notes; OpenAI has not published "
-              "GPT-4's parameter count"),
-}
-
-#: The lecture's scale table: (milestone name, catalog model whose exact count to use, or None).
+#: The scale table: (milestone name, catalog model whose exact count to use, or None): the
+#: lecture's four models and PaLM 540B, a larger model trained on fewer tokens.
 LECTURE_SCALE_MODELS: tuple[tuple[str, str | None], ...] = (
     ("GPT-2 (1.5B)", "gpt2-xl"),
     ("GPT-3 175B", "gpt-3"),
+    ("PaLM 540B", None),
     ("GPT-4", None),
     ("Llama 3.1 405B", "llama-3.1-405b"),
 )
@@ -47,20 +42,23 @@ LECTURE_SCALE_MODELS: tuple[tuple[str, str | None], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class ScaleRow:
-    """One model: parameters, training tokens and training compute, each marked if estimated."""
+    """One model: parameters (``None`` where unpublished), training tokens and training
+    compute, marked if estimated, with an estimate's published range and the lecture
+    notes' figure where it differs."""
 
     name: str
     year: float
-    params: int
-    params_estimated: bool
+    params: int | None
     tokens: int | None
     training_flops: float
     flops_estimated: bool
     source: str
+    flops_range: tuple[float, float] | None = None
+    notes_flops: float | None = None
 
     @property
     def tokens_per_param(self) -> float | None:
-        """Training tokens per parameter (``None`` where the tokens are unpublished).
+        """Training tokens per parameter (``None`` where either is unpublished).
 
         >>> from ai_workloads.catalog import milestone_records
         >>> from ai_workloads.analysis.growth import milestones
@@ -68,7 +66,9 @@ class ScaleRow:
         >>> round(scale_row(chinchilla).tokens_per_param, 1)
         20.0
         """
-        return None if self.tokens is None else self.tokens / self.params
+        if self.tokens is None or self.params is None:
+            return None
+        return self.tokens / self.params
 
 
 def milestone(name: str, points: Sequence[Milestone]) -> Milestone:
@@ -92,26 +92,21 @@ def milestone(name: str, points: Sequence[Milestone]) -> Milestone:
 
 
 def scale_row(m: Milestone, config: TransformerConfig | None = None) -> ScaleRow:
-    """Milestone ``m``, with the exact parameters of ``config`` when given.
+    """Milestone ``m``, with the exact parameters of ``config`` when given (else the
+    published count, or ``None``).
 
     >>> from ai_workloads.catalog import get_model, milestone_records
     >>> from ai_workloads.analysis.growth import milestones
-    >>> gpt2 = milestone("GPT-2 (1.5B)", milestones(milestone_records()))
-    >>> r = scale_row(gpt2, get_model("gpt2-xl"))
-    >>> r.params, r.params_estimated, r.flops_estimated
-    (1557611200, False, True)
+    >>> points = milestones(milestone_records())
+    >>> r = scale_row(milestone("GPT-2 (1.5B)", points), get_model("gpt2-xl"))
+    >>> r.params, r.flops_estimated
+    (1557611200, True)
+    >>> scale_row(milestone("GPT-4", points)).params is None
+    True
     """
-    if config is not None:
-        params, estimated = param_counts(config).total, False
-    elif m.params is not None:
-        params, estimated = m.params, False
-    elif m.name in PARAMS_ESTIMATES:
-        params, estimated = PARAMS_ESTIMATES[m.name][0], True
-    else:
-        raise WorkloadError(f"no parameter count for {m.name!r}; pass the config of its "
-                            "catalog model")
-    return ScaleRow(m.name, m.year, params, estimated, m.tokens, m.training_flops,
-                    m.estimated, m.source)
+    params = param_counts(config).total if config is not None else m.params
+    return ScaleRow(m.name, m.year, params, m.tokens, m.training_flops, m.estimated,
+                    m.source, m.flops_range, m.notes_flops)
 
 
 def scale_rows(points: Sequence[Milestone],
@@ -123,38 +118,58 @@ def scale_rows(points: Sequence[Milestone],
     >>> from ai_workloads.analysis.growth import milestones
     >>> models = [(name, get_model(m) if m else None) for name, m in LECTURE_SCALE_MODELS]
     >>> [r.name for r in scale_rows(milestones(milestone_records()), models)]
-    ['GPT-2 (1.5B)', 'GPT-3 175B', 'GPT-4', 'Llama 3.1 405B']
+    ['GPT-2 (1.5B)', 'GPT-3 175B', 'PaLM 540B', 'GPT-4', 'Llama 3.1 405B']
     """
     return tuple(scale_row(milestone(name, points), config) for name, config in models)
 
 
 @dataclass(frozen=True, slots=True)
 class ScaleComparison:
-    """Model ``a`` against model ``b``: ratios of parameters and of training compute."""
+    """Model ``a`` against model ``b``: ratios of parameters (``None`` where either is
+    unpublished), of training tokens (likewise) and of training compute; the compute ratio
+    also over the published ranges of estimates (``compute_ratio_range``, ``None`` when
+    neither has one) and with the lecture notes' figures where they differ
+    (``notes_compute_ratio``)."""
 
     a: str
     b: str
-    params_ratio: float
+    params_ratio: float | None
+    tokens_ratio: float | None
     compute_ratio: float
+    compute_ratio_range: tuple[float, float] | None
+    notes_compute_ratio: float
     estimated: bool
 
 
 def compare_scale(a: ScaleRow, b: ScaleRow) -> ScaleComparison:
-    """``a``'s parameters and training compute as multiples of ``b``'s.
+    """``a``'s parameters, training tokens and training compute as multiples of ``b``'s.
 
-    ``estimated`` is true when any of the four numbers is an estimate.
+    ``estimated`` is true when either compute is an estimate.
 
     >>> from ai_workloads.catalog import milestone_records
     >>> from ai_workloads.analysis.growth import milestones
     >>> points = milestones(milestone_records())
     >>> c = compare_scale(scale_row(milestone("Llama 3.1 405B", points)),
     ...                   scale_row(milestone("GPT-4", points)))
-    >>> round(c.compute_ratio, 2), c.estimated
-    (3.8, True)
+    >>> round(c.compute_ratio, 2), round(c.notes_compute_ratio, 2), c.params_ratio, c.estimated
+    (1.81, 3.8, None, True)
+    >>> [round(r, 2) for r in c.compute_ratio_range]   # over GPT-4's range, 1e25 to 1e26
+    [0.38, 3.8]
     """
+    def ratio(x: int | None, y: int | None) -> float | None:
+        return None if x is None or y is None else x / y
+
+    notes_a = a.notes_flops if a.notes_flops is not None else a.training_flops
+    notes_b = b.notes_flops if b.notes_flops is not None else b.training_flops
+    span = None
+    if a.flops_range is not None or b.flops_range is not None:
+        low_a, high_a = a.flops_range or (a.training_flops, a.training_flops)
+        low_b, high_b = b.flops_range or (b.training_flops, b.training_flops)
+        span = (low_a / high_b, high_a / low_b)
     return ScaleComparison(
-        a.name, b.name, a.params / b.params, a.training_flops / b.training_flops,
-        a.params_estimated or b.params_estimated or a.flops_estimated or b.flops_estimated)
+        a.name, b.name, ratio(a.params, b.params), ratio(a.tokens, b.tokens),
+        a.training_flops / b.training_flops, span, notes_a / notes_b,
+        a.flops_estimated or b.flops_estimated)
 
 
 # ----------------------------------------------------------------------------- growth

@@ -2,9 +2,9 @@
 
 A record holds the published facts only: the release date, the parameter count (or the
 catalog model whose exact count it is), the training tokens (or the training schedule they
-follow from), a quoted estimate of the compute where neither was published, and the source.
-What follows from them, the compute ``6·N·D``, is
-:func:`ai_workloads.analysis.growth.milestones`' work.
+follow from), a published estimate of the compute where neither was published (with its
+range where one was published), and the source. What follows from them, the compute
+``6 · parameters · tokens``, is :func:`ai_workloads.analysis.growth.milestones`' work.
 
 >>> records = {r.name: r for r in milestone_records()}
 >>> gpt3 = records["GPT-3 175B"]
@@ -12,8 +12,8 @@ What follows from them, the compute ``6·N·D``, is
 ('2020-05-28', 'gpt-3', 300000000000)
 >>> records["BERT-base"].training
 TrainingRun(steps=1000000, batch=256, schedule=((0.9, 128), (0.1, 512)))
->>> records["GPT-4"].estimate_flops
-1e+25
+>>> records["GPT-4"].estimate_flops, records["GPT-4"].estimate_range
+(2.1e+25, (1e+25, 1e+26))
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ class MilestoneRecord:
     is the model's (else ``params`` is the published count, or neither is known).
     ``tokens`` is the published training-token count; ``training`` the schedule it follows
     from where only that was published. ``estimate_flops`` is a quoted estimate, given only
-    where the compute cannot be computed.
+    where the compute cannot be computed, ``estimate_range`` its published ``(low, high)``
+    where there is one. ``notes_flops`` is the lecture notes' figure where it differs from
+    the one used.
     """
 
     name: str
@@ -61,11 +63,25 @@ class MilestoneRecord:
     training: TrainingRun | None
     estimate_flops: float | None
     source: str
+    estimate_range: tuple[float, float] | None = None
+    notes_flops: float | None = None
 
 
 def _training(raw: Mapping[str, Any]) -> TrainingRun:
     schedule = tuple((float(share), int(length)) for share, length in raw["schedule"])
     return TrainingRun(int(raw["steps"]), int(raw["batch"]), schedule)
+
+
+def _estimate_range(name: str, raw: Mapping[str, Any]) -> tuple[float, float] | None:
+    if "estimate_range" not in raw:
+        return None
+    low, high = (float(x) for x in raw["estimate_range"])
+    estimate = raw.get("estimate_flops")
+    if estimate is None or not 0 < low <= float(estimate) <= high:
+        raise WorkloadError(f"milestone {name!r}: estimate_range must be [low, high] around "
+                            f"its estimate_flops, got {list(raw['estimate_range'])} for "
+                            f"{estimate}")
+    return low, high
 
 
 def milestone_from_dict(raw: Mapping[str, Any]) -> MilestoneRecord:
@@ -79,6 +95,11 @@ def milestone_from_dict(raw: Mapping[str, Any]) -> MilestoneRecord:
     Traceback (most recent call last):
     ...
     ai_workloads.core.errors.WorkloadError: milestone 'x' needs parameters and tokens, ...
+    >>> milestone_from_dict({"name": "x", "released": "2021-02-03", "estimate_flops": 5.0,
+    ...                      "estimate_range": [1, 4], "source": "a paper"})
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: milestone 'x': estimate_range must be [low, high] ...
     """
     name = raw["name"]
     try:
@@ -99,7 +120,8 @@ def milestone_from_dict(raw: Mapping[str, Any]) -> MilestoneRecord:
         tokens=int(raw["tokens"]) if "tokens" in raw else None,
         training=training,
         estimate_flops=float(raw["estimate_flops"]) if "estimate_flops" in raw else None,
-        source=raw["source"])
+        source=raw["source"], estimate_range=_estimate_range(name, raw),
+        notes_flops=float(raw["notes_flops"]) if "notes_flops" in raw else None)
 
 
 @cache
