@@ -99,7 +99,9 @@ def test_bandwidth_wall_figure_marks_the_limit() -> None:
 def test_kv_cache_table_values() -> None:
     table = kv_cache_table([get_model("llama-2-7b"), get_model("llama-3.1-405b")],
                            [2048, 32768])
-    rows = {row[0]: row[2:] for row in table.rows}
+    rows = {row[0]: row[4:] for row in table.rows}
+    heads = {row[0]: row[1:4] for row in table.rows}
+    assert heads["Llama 3.1 405B"] == ("128", "8", "16")  # N/K is the ratio
     assert rows["Llama 2 7B"] == (f"{2 * 32 * 4096 * 2048 * 2 / 1e9:,.1f}",
                                   f"{2 * 32 * 4096 * 32768 * 2 / 1e9:,.1f}")
     assert rows["Llama 3.1 405B"][1] == f"{2 * 126 * 8 * 128 * 32768 * 2 / 1e9:,.1f}"

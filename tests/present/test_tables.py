@@ -175,10 +175,10 @@ def test_models_table_has_one_row_per_catalog_model() -> None:
     assert [row[0] for row in table.rows] == model_names()
     rows = {row[0]: row for row in table.rows}
     assert rows["llama-2-70b"] == ("llama-2-70b", "Llama 2 70B", "llama", "8,192", "80",
-                                   "64/8", "128", "28,672", "32,000", "GQA",
+                                   "64", "8", "128", "28,672", "32,000", "GQA",
                                    "68,976,648,192")
     assert rows["gpt-3"][-1] == "175B"  # no checkpoint: the paper's label
-    assert len(table.align) == len(table.columns) == 11
+    assert len(table.align) == len(table.columns) == 12
 
 
 def test_hardware_table_h100_row() -> None:

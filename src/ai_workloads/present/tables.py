@@ -144,12 +144,12 @@ def models_table() -> Table:
         published = (f"{entry.published_params:,}" if entry.published_params
                      else entry.published_label or "")
         rows.append((name, entry.display, c.family, f"{c.d_model:,}", str(c.n_layers),
-                     f"{c.n_heads}/{c.n_kv_heads}", str(c.head_dim), f"{c.d_ff:,}",
+                     str(c.n_heads), str(c.n_kv_heads), str(c.head_dim), f"{c.d_ff:,}",
                      f"{c.vocab_size:,}", c.attention_kind, published))
     return Table("Catalog models",
-                 ("name", "model", "family", "D", "L", "N/K", "H", "F", "V", "attention",
+                 ("name", "model", "family", "D", "L", "N", "K", "H", "F", "V", "attention",
                   "published params"),
-                 tuple(rows), ("l", "l", "l", "r", "r", "r", "r", "r", "r", "l", "r"))
+                 tuple(rows), ("l", "l", "l", "r", "r", "r", "r", "r", "r", "r", "l", "r"))
 
 
 def hardware_table(chips: Sequence[Accelerator] | None = None,

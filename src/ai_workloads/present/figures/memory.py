@@ -324,7 +324,8 @@ def kv_cache_table(models: Sequence[TransformerConfig], contexts: Sequence[int],
     >>> from ai_workloads.catalog import get_model
     >>> table = kv_cache_table([get_model("llama-2-70b")], [32768])
     >>> table.rows
-    (('Llama 2 70B', '64 / 8', '10.7'), ('Llama 2 70B if MHA (K = N)', '64 / 64', '85.9'))
+    (('Llama 2 70B', '64', '8', '8', '10.7'),
+     ('Llama 2 70B if MHA (K = N)', '64', '64', '1', '85.9'))
     """
     rows = []
     for cfg in models:
@@ -332,12 +333,13 @@ def kv_cache_table(models: Sequence[TransformerConfig], contexts: Sequence[int],
         if cfg.n_kv_heads < cfg.n_heads:
             variants.append((f"{_display(cfg.name)} if MHA (K = N)", cfg.with_mha()))
         for label, variant in variants:
-            rows.append((label, f"{variant.n_heads} / {variant.n_kv_heads}",
+            rows.append((label, str(variant.n_heads), str(variant.n_kv_heads),
+                         str(variant.group_size),
                          *(f"{gb(kv_cache_bytes(variant, s, 1, dtype)):,.1f}"
                            for s in contexts)))
     return Table(f"KV cache ({dtype}, batch 1, GB)",
-                 ("model", "N / K", *(f"S = {s:,}" for s in contexts)),
-                 tuple(rows), ("l", "r", *("r" for _ in contexts)))
+                 ("model", "N", "K", "N/K", *(f"S = {s:,}" for s in contexts)),
+                 tuple(rows), ("l", "r", "r", "r", *("r" for _ in contexts)))
 
 
 def layer_plan_label(cfg: TransformerConfig) -> str:
