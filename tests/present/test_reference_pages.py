@@ -11,14 +11,12 @@ import pytest
 from ai_workloads.catalog import accelerator_names, get_model, notes_quote
 from ai_workloads.cli import PROG, build_parser, main
 from ai_workloads.core.errors import WorkloadError
-from ai_workloads.present.errata import errata, notes_flops_comparison
+from ai_workloads.present.errata import notes_flops_comparison
 from ai_workloads.present.reference_pages import (
     CommandLine,
     cli_commands,
     cli_help,
     dtypes_table,
-    errata_causes_markdown,
-    errata_table,
     notes_flops_table,
     peaks_table,
     shape_letters_table,
@@ -56,16 +54,6 @@ def test_mha_models_differ_only_by_lm_head() -> None:
     for row in notes_flops_comparison(["llama-2-7b"], [512, 8192]):
         assert row.correct_total - row.notes_total == 2 * cfg.d_model * cfg.vocab_size
         assert row.correct_attention == row.notes_attention
-
-
-def test_errata_table_and_causes_cover_every_erratum() -> None:
-    items = errata()
-    table = errata_table()
-    assert [row[0] for row in table.rows] == [str(i) for i in range(1, len(items) + 1)]
-    assert [row[3] for row in table.rows] == [e.notes_value for e in items]
-    causes = errata_causes_markdown().splitlines()
-    assert len(causes) == len(items)
-    assert all(e.key in line for e, line in zip(items, causes, strict=True))
 
 
 def test_notation_tables() -> None:

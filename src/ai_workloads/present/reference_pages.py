@@ -1,11 +1,9 @@
 """Tables and text of the reference pages: errata, notation and the command line.
 
-Builders here only gather results and format them: the errata come from
-:func:`ai_workloads.present.errata.errata`, the notes' FLOPs-per-token table from
-:func:`ai_workloads.present.errata.notes_flops_comparison` and the notes' quoted cells.
+Builders here only gather results and format them: the notes' FLOPs-per-token table from
+:func:`ai_workloads.present.errata.notes_flops_comparison` and the notes' quoted cells (the
+errata table itself is :func:`ai_workloads.present.errata.status_table`).
 
->>> errata_table().columns[:3]
-('#', 'section of the notes', 'claim')
 >>> len(notes_flops_table().rows)
 16
 """
@@ -23,52 +21,11 @@ from ..catalog import accelerator_names, get_accelerator, model_entry, notes_quo
 from ..core.dtypes import BITS, bytes_per_element, compute_dtype
 from ..core.errors import WorkloadError
 from ..core.formats import weight_format
-from .errata import errata, notes_flops_comparison
+from .errata import notes_flops_comparison
 from .format import number, quantity
 from .tables import Table
 
 # ------------------------------------------------------------------------------ errata
-
-
-def errata_table() -> Table:
-    """Every erratum: where in the notes, what they claim, their value, the package's
-    reproduction under the notes' simplification (marked when exact) and the right value.
-
-    >>> t = errata_table()
-    >>> len(t.rows) == len(errata())
-    True
-    >>> t.rows[0][0], t.columns[-1]
-    ('1', 'correct value')
-    """
-    rows = tuple(
-        (str(i), e.section, e.claim, e.notes_value, e.reproduced or "–",
-         ("yes" if e.reproduces else "no") if e.reproduced is not None else "–", e.correct)
-        for i, e in enumerate(errata(), start=1))
-    return Table("Errata of the lecture notes",
-                 ("#", "section of the notes", "claim", "notes say", "reproduced",
-                  "exact", "correct value"),
-                 rows, ("r", "l", "l", "r", "r", "l", "l"))
-
-
-def errata_causes_markdown() -> str:
-    """A numbered Markdown list: for each erratum, its claim in bold and the cause.
-
-    The numbers match the ``#`` column of :func:`errata_table`.
-
-    >>> text = errata_causes_markdown()
-    >>> text.splitlines()[0].startswith("1. **")
-    True
-    >>> len(text.splitlines()) == len(errata())
-    True
-    """
-    lines = []
-    for i, e in enumerate(errata(), start=1):
-        proof = ("reproduced exactly" if e.reproduces else
-                 "not reproduced" if e.reproduced is not None else "no simplification gives it")
-        lines.append(f"{i}. **{e.claim}** (`{e.key}`): {e.cause}. "
-                     f"Notes: {e.notes_value}; {proof}; correct: {e.correct}.")
-    return "\n".join(lines)
-
 
 def notes_flops_table() -> Table:
     """The notes' FLOPs-per-token table: quoted, reproduced by the package under the notes'
