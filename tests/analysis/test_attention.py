@@ -12,10 +12,11 @@ import pytest
 from ai_workloads.analysis.attention import (
     attention_flow,
     attention_steps,
+    causal_mask,
     lecture_example,
     score_growth,
 )
-from ai_workloads.analysis.flops import op_flops
+from ai_workloads.analysis.flops import attended_pairs, op_flops
 from ai_workloads.catalog import get_model
 from ai_workloads.core.errors import WorkloadError
 from ai_workloads.reference.ops import scaled_dot_product_attention
@@ -113,6 +114,36 @@ def test_causal_steps_mask_later_keys() -> None:
     np.testing.assert_array_equal(steps.scaled, np.zeros((2, 5)))  # kept before the mask
     with pytest.raises(WorkloadError, match="queries"):
         attention_steps(np.zeros((3, 4)), np.zeros((2, 4)), np.zeros((2, 4)), causal=True)
+
+
+def test_causal_mask_hides_exactly_the_later_keys() -> None:
+    # Prefill: the strict upper triangle, entry by entry (query i at position i).
+    for t in (1, 2, 5):
+        mask = causal_mask(t, t)
+        assert mask.tolist() == [[j > i for j in range(t)] for i in range(t)]
+    # After cached keys: query i sits at position S - T + i.
+    assert causal_mask(2, 5).tolist() == [[False] * 4 + [True], [False] * 5]
+    # One decode step sees every key: nothing is masked.
+    assert not causal_mask(1, 7).any()
+    # The unmasked pairs are the ones the FLOP counts call attended.
+    for t, s in [(4, 4), (3, 9), (1, 6)]:
+        assert int((~causal_mask(t, s)).sum()) == attended_pairs(t, s, causal=True)
+    for bad in [(3, 2), (0, 4)]:
+        with pytest.raises(WorkloadError):
+            causal_mask(*bad)
+
+
+def test_causal_worked_example_keeps_the_proportions() -> None:
+    # A masked softmax renormalises a row over the keys left, so the ratios between them stay.
+    q, k, v = lecture_example()
+    full, causal = attention_steps(q, k, v), attention_steps(q, k, v, causal=True)
+    np.testing.assert_allclose(causal.weights[0], [1.0, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(causal.out[0], v[0])
+    np.testing.assert_allclose(causal.weights[1, :2], full.weights[1, :2]
+                               / full.weights[1, :2].sum())
+    np.testing.assert_allclose(causal.weights[-1], full.weights[-1])
+    # The lecture's weights, rounded as printed: row 1 is 0.488 and 0.164 before the mask.
+    assert causal.weights[1, 0] == pytest.approx(0.488 / (0.488 + 0.164), abs=2e-3)
 
 
 @pytest.mark.parametrize(("q", "k", "v"), [

@@ -4,7 +4,8 @@
 step the lecture shows (scores, scaled scores, softmax weights, output); the tests check it
 against the reference model's
 :func:`ai_workloads.reference.ops.scaled_dot_product_attention`, an independent
-implementation. :func:`attention_flow` lists the matrices of one head of self-attention with
+implementation. :func:`causal_mask` is a decoder's mask, which hides the later keys from
+each query. :func:`attention_flow` lists the matrices of one head of self-attention with
 their shapes and matmul FLOPs, and :func:`score_growth` shows how the ``T × S`` score
 matrix grows with the sequence.
 
@@ -102,11 +103,38 @@ def softmax_rows(x: Array) -> Array:
     return out
 
 
+def causal_mask(queries: int, keys: int) -> Array:
+    """The causal mask of ``queries`` new tokens over ``keys`` keys: ``True`` where a query
+    may not look, at keys after its own position.
+
+    The queries are the last ``queries`` positions of the ``keys``, so query ``i`` sits at
+    position ``keys - queries + i`` and sees the keys up to and including that one. For a
+    prefill (``queries == keys``) the mask is the part above the diagonal; for one decode
+    step (``queries == 1``) it masks nothing.
+
+    >>> causal_mask(3, 3).astype(int).tolist()
+    [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
+    >>> bool(causal_mask(1, 4).any()), causal_mask(2, 4).astype(int).tolist()
+    (False, [[0, 0, 0, 1], [0, 0, 0, 0]])
+    >>> causal_mask(5, 4)
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: causal attention needs queries (5) <= keys (4)
+    """
+    positive_int("queries", queries)
+    positive_int("keys", keys)
+    if queries > keys:
+        raise WorkloadError(f"causal attention needs queries ({queries}) <= keys ({keys})")
+    position = np.arange(keys - queries, keys)[:, None]  # each query's own position
+    mask: Array = np.arange(keys)[None, :] > position
+    return mask
+
+
 def attention_steps(q: Array, k: Array, v: Array, causal: bool = False) -> AttentionSteps:
     """Attention of ``q [T, H]`` over ``k, v [S, H]``, keeping each step.
 
-    ``causal=True`` masks the scaled scores so that query ``i``, the ``(S - T + i)``-th
-    position, sees only the keys up to its own (its weights beyond are 0).
+    ``causal=True`` masks the scaled scores with :func:`causal_mask`, so that query ``i``,
+    at position ``S - T + i``, sees only the keys up to its own (its weights beyond are 0).
 
     >>> steps = attention_steps(*lecture_example())
     >>> steps.scores.round(2)[0].tolist(), steps.scaled.round(2)[0].tolist()
@@ -129,16 +157,12 @@ def attention_steps(q: Array, k: Array, v: Array, causal: bool = False) -> Atten
     if k.shape[0] != v.shape[0]:
         raise WorkloadError(f"k and v need one row per key, got {k.shape[0]} and "
                             f"{v.shape[0]} rows")
-    t, s = q.shape[0], k.shape[0]
-    if causal and t > s:
-        raise WorkloadError(f"causal attention needs queries ({t}) <= keys ({s})")
     scale = 1 / math.sqrt(q.shape[1])
     scores = q @ k.T  # [T, S]
     scaled = scores * scale
     masked = scaled
     if causal:
-        position = np.arange(s - t, s)[:, None]  # each query's own position among the keys
-        masked = np.where(np.arange(s)[None, :] > position, -np.inf, scaled)
+        masked = np.where(causal_mask(q.shape[0], k.shape[0]), -np.inf, scaled)
     weights = softmax_rows(masked)  # [T, S]
     out = weights @ v  # [T, H]
     return AttentionSteps(q, k, v, scores, scale, scaled, weights, out)

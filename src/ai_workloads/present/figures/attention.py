@@ -2,7 +2,10 @@
 
 Rectangles are drawn to scale from the shapes of
 :func:`ai_workloads.analysis.attention.attention_flow`;
-no arithmetic here beyond placing them.
+no arithmetic here beyond placing them. The four steps sit on two rows, so that the figure
+stays narrow: at 5.2 inches wide with 10-point text its labels are still about 9 px tall on
+a 390 px phone screen. The top row projects and scores, the bottom row (read from right to
+left) normalises and weights V, which puts the output under the Q it has the shape of.
 
 >>> from ai_workloads.analysis.attention import attention_flow
 >>> fig = attention_flow_figure(attention_flow(6, 8, 4))
@@ -12,9 +15,9 @@ no arithmetic here beyond placing them.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
@@ -22,13 +25,37 @@ from ...analysis.attention import FlowStep
 from ...core.errors import WorkloadError
 from ..style import OKABE_ITO, new_figure
 
-_GAP = 2.5
+#: Figure width (inches) and the size of its text (points).
+FLOW_WIDTH = 5.2
+TEXT_POINTS = 10.0
+_GAP = 0.6  # between the matrices of one step
+_STEP_GAP = 4.0  # between two steps of one row
+_ROW_GAP = 7.5  # between the rows, room for the labels and the arrow
+
+
+def _draw_group(ax: Axes, x: float, y: float,
+                group: Sequence[tuple[str, tuple[int, int], str]]) -> float:
+    """Draw the matrices of one step from ``(x, y)``, their bottom edge; return the right edge."""
+    for label, (rows, cols), colour in group:
+        ax.add_patch(Rectangle((x, y), cols, rows, facecolor=colour, alpha=0.75,
+                               edgecolor="black", linewidth=1.2))
+        ax.text(x + cols / 2, y + rows + 0.3, label, ha="center", va="bottom",
+                fontsize=TEXT_POINTS)
+        ax.text(x + cols / 2, y - 0.4, f"[{rows}, {cols}]", ha="center", va="top",
+                fontsize=TEXT_POINTS)
+        x += cols + _GAP
+    return x - _GAP
+
+
+def _width(group: Sequence[tuple[str, tuple[int, int], str]]) -> float:
+    return sum(shape[1] for _, shape, _ in group) + _GAP * (len(group) - 1)
 
 
 def attention_flow_figure(steps: Sequence[FlowStep]) -> Figure:
     """Draw Q/K/V ``[T, H]``, scores ``[T, S]``, softmax weights ``[T, S]`` and output ``[T, H]``.
 
-    Each matrix is a rectangle whose height is its rows and width its columns.
+    Each matrix is a rectangle whose height is its rows and width its columns; steps 1 and
+    2 form the top row, 3 and 4 the bottom row, with arrows from step to step.
 
     >>> from ai_workloads.analysis.attention import attention_flow
     >>> fig = attention_flow_figure(attention_flow(4, 8, 3))
@@ -40,37 +67,42 @@ def attention_flow_figure(steps: Sequence[FlowStep]) -> Figure:
     if missing:
         raise WorkloadError(f"attention_flow_figure needs the steps of attention_flow(); "
                             f"missing {sorted(missing)}")
-    groups: list[list[tuple[str, tuple[int, int], str]]] = [
-        [("Q", by_name["q"].output, OKABE_ITO["sky_blue"]),
-         ("K", by_name["k"].output, OKABE_ITO["orange"]),
-         ("V", by_name["v"].output, OKABE_ITO["bluish_green"])],
-        [("Q·Kᵀ/√H", by_name["scores"].output, OKABE_ITO["yellow"])],
-        [("softmax", by_name["softmax"].output, OKABE_ITO["reddish_purple"])],
-        [("output", by_name["attn_v"].output, OKABE_ITO["blue"])],
-    ]
-    titles = ["1. project", "2. scores", "3. normalise rows", "4. weight V"]
-    fig, ax = new_figure(figsize=(8.0, 3.4))
-    x = 0.0
-    tallest = max(shape[0] for g in groups for _, shape, _ in g)
-    right_edges: list[tuple[float, float]] = []
-    for title, group in zip(titles, groups, strict=True):
-        left = x
-        for label, (rows, cols), colour in group:
-            ax.add_patch(Rectangle((x, 0), cols, rows, facecolor=colour, alpha=0.75,
-                                   edgecolor="black", linewidth=1.2))
-            ax.text(x + cols / 2, rows + 0.3, label, ha="center", va="bottom", fontsize=9)
-            ax.text(x + cols / 2, -0.4, f"[{rows}, {cols}]", ha="center", va="top", fontsize=8)
-            x += cols + 0.6
-        x -= 0.6
-        ax.text((left + x) / 2, tallest + 2.0, title, ha="center", va="bottom", fontsize=9.5,
-                fontweight="bold")
-        right_edges.append((left, x))
-        x += _GAP
-    for (_, end), (start, _) in itertools.pairwise(right_edges):
-        ax.add_artist(FancyArrowPatch((end + 0.3, tallest / 2), (start - 0.3, tallest / 2),
-                                      arrowstyle="->", mutation_scale=14, linewidth=1.4))
-    ax.set_xlim(-0.5, x - _GAP + 0.5)
-    ax.set_ylim(-2.0, tallest + 3.5)
+    project = [("Q", by_name["q"].output, OKABE_ITO["sky_blue"]),
+               ("K", by_name["k"].output, OKABE_ITO["orange"]),
+               ("V", by_name["v"].output, OKABE_ITO["bluish_green"])]
+    scores = [("Q·Kᵀ/√H", by_name["scores"].output, OKABE_ITO["yellow"])]
+    weights = [("softmax", by_name["softmax"].output, OKABE_ITO["reddish_purple"])]
+    output = [("output", by_name["attn_v"].output, OKABE_ITO["blue"])]
+    tallest = max(shape[0] for g in (project, scores, weights, output) for _, shape, _ in g)
+    row_height = tallest + _ROW_GAP
+    top, bottom = row_height, 0.0
+    right = _width(project) + _STEP_GAP   # left edge of the right column
+
+    fig, ax = new_figure(figsize=(FLOW_WIDTH, FLOW_WIDTH * 1.05))
+    placed: dict[str, tuple[float, float, float]] = {}  # step: left, right, bottom
+    for name, group, x, y in (("project", project, 0.0, top),
+                              ("scores", scores, right, top),
+                              ("weights", weights, right, bottom),
+                              ("output", output, 0.0, bottom)):
+        placed[name] = (x, _draw_group(ax, x, y, group), y)
+    titles = {"project": "1. project", "scores": "2. scores",
+              "weights": "3. normalise rows", "output": "4. weight V"}
+    for name, (left, end, y) in placed.items():
+        ax.text((left + end) / 2, y + tallest + 1.6, titles[name], ha="center",
+                va="bottom", fontsize=TEXT_POINTS, fontweight="bold")
+    middle = tallest / 2
+    arrows = (
+        ((placed["project"][1] + 0.3, top + middle), (placed["scores"][0] - 0.3, top + middle)),
+        (((placed["scores"][0] + placed["scores"][1]) / 2, top - 1.7),
+         ((placed["weights"][0] + placed["weights"][1]) / 2, bottom + tallest + 3.1)),
+        ((placed["weights"][0] - 0.3, bottom + middle), (placed["output"][1] + 0.3,
+                                                         bottom + middle)),
+    )
+    for tail, head in arrows:
+        ax.add_artist(FancyArrowPatch(tail, head, arrowstyle="->", mutation_scale=16,
+                                      linewidth=1.5))
+    ax.set_xlim(-0.5, max(edge for _, edge, _ in placed.values()) + 0.5)
+    ax.set_ylim(-2.0, top + tallest + 3.6)
     ax.set_aspect("equal")
     ax.axis("off")
     return fig
