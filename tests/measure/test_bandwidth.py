@@ -20,6 +20,7 @@ from ai_workloads.measure.bandwidth import (
     _triad,
     measure_bandwidth,
     slices,
+    stream_array_mib,
     stream_bytes,
 )
 
@@ -132,3 +133,15 @@ def test_result_figures_by_hand_and_json() -> None:
     data = r.to_dict()
     assert data["gb_per_s"] == {"median": 8.0, "low": 6.0, "high": 12.0, "count": 3}
     assert BandwidthResult.from_dict(data) == r
+
+
+def test_arrays_grow_to_four_times_the_cache_within_memory() -> None:
+    mib = 2**20
+    assert stream_array_mib(64, 32 * mib) == 128            # 4 × 32 MiB
+    assert stream_array_mib(64, 33 * mib) == 132
+    assert stream_array_mib(64, 4 * mib) == 64              # the minimum wins
+    assert stream_array_mib(64, 0) == 64                    # cache size unknown
+    assert stream_array_mib(64, 32 * mib, cache_multiple=0) == 64
+    # 3 arrays within an eighth of 12 GiB: 512 MiB each, not the 4 GiB the cache asks.
+    assert stream_array_mib(64, 2**30, memory_bytes=12 * 2**30) == 512
+    assert stream_array_mib(64, 2**30, memory_bytes=2**30) == 64   # never below the minimum

@@ -24,7 +24,8 @@ from ai_workloads.measure.roofline import largest_gemm
 
 TINY = MeasureSettings(bandwidth_mib=1, bandwidth_repeats=1, gemm_sizes=(16, 32),
                        gemv_sizes=(16, 32), matmul_repeats=1, matmul_min_seconds=0.0,
-                       decode_layers=1, decode_prompt=2, decode_steps=2, decode_repeats=1)
+                       decode_layers=1, decode_prompt=2, decode_steps=2, decode_repeats=1,
+                       bandwidth_cache_multiple=0)
 
 
 def _positive_finite(value: float) -> bool:
@@ -73,6 +74,7 @@ def test_settings_round_trip_and_quick_stays_small() -> None:
     assert MeasureSettings.from_dict(json.loads(json.dumps(QUICK.to_dict()))) == QUICK
     # The site build runs the quick settings: sizes, not times, keep it fast.
     assert QUICK.bandwidth_mib <= 64
+    assert QUICK.bandwidth_cache_multiple <= 4   # STREAM's rule, no more
     assert max(QUICK.gemm_sizes) <= 1024
     assert max(QUICK.gemv_sizes) <= 8192
     assert QUICK.rounds * QUICK.decode_repeats * QUICK.decode_layers * QUICK.decode_steps <= 64

@@ -211,6 +211,26 @@ def _kernel(name: str, a: Array, b: Array, c: Array) -> None:
         _triad(a, b, c, SCALAR, TRIAD_BLOCK)
 
 
+def stream_array_mib(minimum_mib: int, cache_bytes: int, cache_multiple: int = 4,
+                     memory_bytes: int = 0) -> int:
+    """MiB of each STREAM array: ``cache_multiple`` times the last-level cache, at least
+    ``minimum_mib`` (STREAM asks for four times the cache, so that no pass finds its data
+    there). The three arrays are kept under an eighth of ``memory_bytes`` where it is known.
+
+    >>> stream_array_mib(64, 32 * 2**20), stream_array_mib(64, 8 * 2**20)
+    (128, 64)
+    >>> stream_array_mib(64, 2**30, memory_bytes=16 * 2**30)   # capped: 3 arrays in 2 GiB
+    682
+    >>> stream_array_mib(64, 32 * 2**20, cache_multiple=0)     # no growth
+    64
+    """
+    positive_int("minimum_mib", minimum_mib)
+    wanted = max(minimum_mib, -(-cache_multiple * cache_bytes // 2**20))
+    if memory_bytes > 0:
+        wanted = min(wanted, max(minimum_mib, memory_bytes // 8 // 3 // 2**20))
+    return wanted
+
+
 def slices(elements: int, parts: int) -> list[slice]:
     """``parts`` contiguous slices that cover ``range(elements)``, sizes differing by at most 1.
 

@@ -8,7 +8,7 @@ build (a few seconds) or :data:`BENCH` for ``make bench``, and returns one
 burst of other work on the machine lands in a few samples of many measurements, and each
 one's median outvotes it; the quartiles show how much the samples spread.
 
->>> tiny = MeasureSettings(1, 1, (16,), (16,), 1, 0.0, 1, 2, 2, 1)
+>>> tiny = MeasureSettings(1, 1, (16,), (16,), 1, 0.0, 1, 2, 2, 1, bandwidth_cache_multiple=0)
 >>> report = measure_machine(settings=tiny, decode=False)
 >>> [r.kernel for r in report.bandwidth], [p.size for p in report.gemm], report.decode
 (['copy', 'scale', 'add', 'triad'], [16], None)
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.errors import WorkloadError, positive_int
-from .bandwidth import BandwidthResult, measure_bandwidth
+from .bandwidth import BandwidthResult, measure_bandwidth, stream_array_mib
 from .decode import (
     DecodeResult,
     decode_probe_config,
@@ -46,10 +46,12 @@ class MeasureSettings:
     """Sizes and repeats of a full measurement (see :data:`QUICK` and :data:`BENCH`).
 
     Every one of ``rounds`` rounds takes ``bandwidth_repeats`` samples of each STREAM
-    kernel over arrays of ``bandwidth_mib`` MiB, ``matmul_repeats`` samples (each at least
-    ``matmul_min_seconds`` long) of each GEMM and GEMV, and ``decode_repeats`` decode runs
-    of ``decode_steps`` steps after a ``decode_prompt``-token prompt, through a reference
-    model of ``decode_layers`` layers.
+    kernel over arrays of at least ``bandwidth_mib`` MiB, grown to
+    ``bandwidth_cache_multiple`` times the machine's last-level cache (0: not grown; see
+    :func:`~ai_workloads.measure.bandwidth.stream_array_mib`), ``matmul_repeats``
+    samples (each at least ``matmul_min_seconds`` long) of each GEMM and GEMV, and
+    ``decode_repeats`` decode runs of ``decode_steps`` steps after a
+    ``decode_prompt``-token prompt, through a reference model of ``decode_layers`` layers.
     """
 
     bandwidth_mib: int
@@ -63,6 +65,7 @@ class MeasureSettings:
     decode_steps: int
     decode_repeats: int
     rounds: int = 1
+    bandwidth_cache_multiple: int = 4
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict.
@@ -89,14 +92,15 @@ class MeasureSettings:
             matmul_min_seconds=float(data["matmul_min_seconds"]),
             decode_layers=int(data["decode_layers"]), decode_prompt=int(data["decode_prompt"]),
             decode_steps=int(data["decode_steps"]), decode_repeats=int(data["decode_repeats"]),
-            rounds=int(data["rounds"]))
+            rounds=int(data["rounds"]),
+            bandwidth_cache_multiple=int(data.get("bandwidth_cache_multiple", 4)))
 
 
 #: A few seconds in all: for the site build and quick looks.
 QUICK = MeasureSettings(
-    bandwidth_mib=64, bandwidth_repeats=3, gemm_sizes=(64, 128, 256, 512, 1024),
-    gemv_sizes=(64, 256, 1024, 2048, 4096, 8192), matmul_repeats=3,
-    matmul_min_seconds=0.002, decode_layers=2, decode_prompt=8, decode_steps=8,
+    bandwidth_mib=64, bandwidth_repeats=2, gemm_sizes=(64, 128, 256, 512, 1024),
+    gemv_sizes=(64, 256, 1024, 2048, 4096, 8192), matmul_repeats=2,
+    matmul_min_seconds=0.002, decode_layers=2, decode_prompt=8, decode_steps=6,
     decode_repeats=1, rounds=3)
 #: Longer and steadier: for ``make bench``.
 BENCH = MeasureSettings(
@@ -130,7 +134,7 @@ class MachineReport:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every result and sample (see :func:`measure_machine`).
 
-        >>> tiny = MeasureSettings(1, 1, (16,), (16,), 1, 0.0, 1, 2, 2, 1)
+        >>> tiny = MeasureSettings(1, 1, (16,), (16,), 1, 0.0, 1, 2, 2, 1, 1, 0)
         >>> measure_machine(settings=tiny, decode=False).to_dict()["gemm"][0]["flops"]
         8192
         """
@@ -151,7 +155,7 @@ class MachineReport:
     def from_dict(cls, data: Mapping[str, Any]) -> MachineReport:
         """The report that :meth:`to_dict` wrote; the roofline is rebuilt from the samples.
 
-        >>> tiny = MeasureSettings(1, 1, (16,), (16,), 1, 0.0, 1, 2, 2, 1)
+        >>> tiny = MeasureSettings(1, 1, (16,), (16,), 1, 0.0, 1, 2, 2, 1, 1, 0)
         >>> report = measure_machine(settings=tiny)
         >>> MachineReport.from_dict(report.to_dict()) == report
         True
@@ -191,7 +195,8 @@ def measure_machine(quick: bool = True, decode: bool = True,
     (:func:`~ai_workloads.measure.roofline.machine_roofline`), and decode keeps the run of
     median length.
 
-    >>> tiny = MeasureSettings(1, 1, (32,), (32,), 1, 0.0, 1, 2, 2, 1, rounds=2)
+    >>> tiny = MeasureSettings(1, 1, (32,), (32,), 1, 0.0, 1, 2, 2, 1, rounds=2,
+    ...                        bandwidth_cache_multiple=0)
     >>> report = measure_machine(settings=tiny, decode=False)
     >>> sorted(report.to_dict())[:4], report.roofline.ridge_point > 0
     (['bandwidth', 'decode', 'gemm', 'gemv'], True)
@@ -209,8 +214,9 @@ def measure_machine(quick: bool = True, decode: bool = True,
         cfg = decode_probe_config(chosen.decode_layers)
         model, tokens = prepare_decode(cfg, chosen.decode_prompt, chosen.decode_steps,
                                        chosen.decode_repeats, seed=0)
-    streams = measure_bandwidth(chosen.bandwidth_mib,
-                                chosen.bandwidth_repeats * chosen.rounds,
+    array_mib = stream_array_mib(chosen.bandwidth_mib, info.last_level_cache_bytes,
+                                 chosen.bandwidth_cache_multiple, info.memory_bytes)
+    streams = measure_bandwidth(array_mib, chosen.bandwidth_repeats * chosen.rounds,
                                 one_thread=(ONE_THREAD_KERNEL,))
     threads = max(r.threads for r in streams)
     bandwidth = tuple(r for r in streams if r.threads == threads)

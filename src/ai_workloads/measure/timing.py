@@ -66,7 +66,7 @@ class Spread:
     """The median of ``count`` samples and their first (``low``) and third (``high``) quartiles.
 
     Quartiles are interpolated linearly between the sorted samples (NumPy's default
-    percentile, the "inclusive" method of :func:`statistics.quantiles`).
+    percentile, the "inclusive" method of ``statistics.quantiles``).
     """
 
     median: float
