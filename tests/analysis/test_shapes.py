@@ -76,11 +76,11 @@ def test_model_weights_agree_with_model_params(catalog_name: str) -> None:
     assert params_by_component(model_weights(cfg)) == expected
 
 
-def test_weights_sum_to_the_published_checkpoint(catalog_name: str) -> None:
-    published = model_entry(catalog_name).published_params
-    if published is None:
-        pytest.skip("no exact published count")
-    cfg = get_model(catalog_name)
+@pytest.mark.parametrize("name", [n for n in model_names()
+                                  if model_entry(n).published_params is not None])
+def test_weights_sum_to_the_published_checkpoint(name: str) -> None:
+    published = model_entry(name).published_params
+    cfg = get_model(name)
     layer = sum(w.params for w in layer_weights(cfg))
     outside = sum(w.params for w in model_weights(cfg))
     assert cfg.n_layers * layer + outside == published
