@@ -3,12 +3,16 @@
 The site is the one ``make html`` wrote to ``_build/html`` (``make test`` builds it first);
 when it is missing, it is built here. A threaded ``http.server`` serves it on 127.0.0.1 at
 a free port. Debian's Chromium (``apt-get install chromium``), driven by Playwright,
-visits every page once; every request is counted, and any request to another host is
-recorded and aborted. The pages are shared out between one browser per CPU core (two at most), which
-visit them at the same time. What each visit found is kept in a :class:`PageVisit`, which
-the tests of ``test_pages.py`` and ``test_a11y.py`` then check.
+visits every page twice, as a desktop (1400 px wide) and as a phone (390 px) sees it; every
+request is counted, and any request to another host is recorded and aborted. The pages are
+shared out between one browser per CPU core (two at most), which visit them at the same
+time. What each visit found is kept in a :class:`PageVisit`, which the tests of
+``test_pages.py``, ``test_layout.py`` and ``test_a11y.py`` then check; at both widths
+``layout.js`` records what a reader sees of the page (sideways scrolling, equations and
+captions cut off, the size at which each figure's labels are drawn).
 
-axe-core is installed by ``make test`` (``npm ci --prefix tests/browser``) when missing.
+axe-core is installed by ``make html`` (``npm ci --prefix tests/browser``, with MathJax)
+when missing.
 
 Without Chromium, Playwright or axe-core the browser tests skip with a line saying how to
 install them, unless ``AI_WORKLOADS_REQUIRE_BROWSER=1`` (set by ``.ci/run``) makes them
@@ -69,6 +73,12 @@ CHROMIUM_ARGS = (
     "--metrics-recording-only",
     "--dns-prefetch-disable",
 )
+#: The windows every page is seen in: a desktop's and a phone's (CSS pixels).
+DESKTOP = {"width": 1400, "height": 900}
+PHONE = {"width": 390, "height": 844}
+WIDTHS = (PHONE["width"], DESKTOP["width"])
+#: What a reader sees of a page at the window's width (see the file's comments).
+LAYOUT = (HERE / "layout.js").read_text(encoding="utf-8")
 #: Milliseconds allowed for one page to load, typeset its math or find search results.
 TIMEOUT_MS = 30_000
 #: Browsers visiting pages at the same time: one per CPU core, at most two (axe-core's
@@ -161,6 +171,8 @@ class PageVisit:
     math: dict[str, Any] = field(default_factory=dict)
     axe: list[dict[str, Any]] | None = None
     screenshot: str | None = None
+    #: What ``layout.js`` found, by window width.
+    layout: dict[int, dict[str, Any]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -252,7 +264,7 @@ def chromium_context(playwright: Any, executable: Path) -> Iterator[Any]:
             headless=True,
             args=list(CHROMIUM_ARGS),
             ignore_default_args=["--headless"],
-            viewport={"width": 1280, "height": 900},
+            viewport=DESKTOP,
             color_scheme="light",
             accept_downloads=False,
             service_workers="block",
@@ -283,17 +295,26 @@ def foreign_requests(base: str) -> re.Pattern[str]:
     return re.compile("^(?!" + re.escape(base) + "|data:|blob:|about:)")
 
 
-def visit(page: Any, base: str, path: str, visit_record: PageVisit, axe: bool) -> None:
-    """Load one page, wait for its images and math, run axe, screenshot a chapter."""
-    start = time.perf_counter()
-    response = page.goto(base + path, wait_until="load")
-    visit_record.status = None if response is None else response.status
-    visit_record.images = page.evaluate(IMAGES)
+def load(page: Any, url: str) -> tuple[Any, list[dict[str, Any]]]:
+    """Open ``url`` and wait until its images are loaded and its math typeset; the response
+    and the images."""
+    response = page.goto(url, wait_until="load")
+    images = page.evaluate(IMAGES)
     if page.evaluate("() => document.querySelectorAll('.math').length") > 0:
         page.wait_for_function("() => window.MathJax && window.MathJax.startup "
                                "&& window.MathJax.startup.promise")
         page.evaluate(MATHJAX_DONE)
+    return response, images
+
+
+def visit(page: Any, base: str, path: str, visit_record: PageVisit, axe: bool) -> None:
+    """Load one page as a desktop shows it, wait for its images and math, record its layout,
+    run axe, screenshot a chapter."""
+    start = time.perf_counter()
+    response, visit_record.images = load(page, base + path)
+    visit_record.status = None if response is None else response.status
     visit_record.math = page.evaluate(MATH)
+    visit_record.layout[DESKTOP["width"]] = page.evaluate(LAYOUT)
     visit_record.seconds["load"] = time.perf_counter() - start
     if axe:
         start = time.perf_counter()
@@ -307,6 +328,17 @@ def visit(page: Any, base: str, path: str, visit_record: PageVisit, axe: bool) -
         page.screenshot(path=str(shot), full_page=True)
         visit_record.screenshot = shot.relative_to(ROOT).as_posix()
         visit_record.seconds["screenshot"] = time.perf_counter() - start
+
+
+def visit_as_phone(page: Any, base: str, path: str, visit_record: PageVisit) -> None:
+    """Load one page in a phone's window (MathJax breaks its equations for that width as it
+    typesets them, so the page is loaded anew), record its layout, screenshot a chapter."""
+    start = time.perf_counter()
+    load(page, base + path)
+    visit_record.layout[PHONE["width"]] = page.evaluate(LAYOUT)
+    if is_chapter(path):
+        page.screenshot(path=str(SCREENSHOTS / (Path(path).stem + "-phone.png")), full_page=True)
+    visit_record.seconds["phone"] = time.perf_counter() - start
 
 
 def share_out(site: Path, paths: list[str], crawlers: int) -> list[list[str]]:
@@ -363,18 +395,23 @@ def crawl_pages(context: Any, server: str, paths: list[str], visits: dict[str, P
     # browser's driver); the site's own requests load at full speed and are only counted.
     context.route(foreign_requests(server), abort)
     page = context.new_page()
-    page.on("request", on_request)
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
-    page.on("requestfailed", on_failed)
-    page.on("response", on_response)
+    phone = context.new_page()
+    phone.set_viewport_size(PHONE)
+    for tab in (page, phone):
+        tab.on("request", on_request)
+        tab.on("console", on_console)
+        tab.on("pageerror", on_page_error)
+        tab.on("requestfailed", on_failed)
+        tab.on("response", on_response)
     try:
         for path in paths:
             current[:] = [visits[path]]
             visit(page, server, path, visits[path], axe)
+            visit_as_phone(phone, server, path, visits[path])
     finally:
         current.clear()
         page.close()
+        phone.close()
 
 
 @pytest.fixture(scope="session")
