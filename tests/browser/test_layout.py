@@ -135,7 +135,7 @@ PLANTED = """
     <tr><td>x</td></tr></table></div>
   <figure id="shrunk"><img style="width:200px" src="data:image/svg+xml,%3Csvg
     xmlns='http://www.w3.org/2000/svg' width='450pt' height='90pt'%3E%3C/svg%3E"></figure>
-  <p><code style="white-space:nowrap;font-size:20px">a_long_module_name.not_wrapping</code></p>
+  <p><code style="white-space:nowrap;font-size:30px">a_long_module_name.not_wrapping</code></p>
 </main>
 """
 
