@@ -139,6 +139,8 @@ mathjax4_config = {
     "output": {"displayOverflow": "linebreak", "linebreaks": {"inline": True, "width": "100%"}},
     "svg": {"fontCache": "global"},
 }
+# A page opened from disk computes no speech (its worker may read no file there).
+mathjax_config_path = "docs/_static/mathjax-file-pages.js"
 
 # copybutton: copy the code of ``>>>`` examples without prompts or output.
 copybutton_prompt_text = r">>> |\.\.\. |\$ "

@@ -279,20 +279,22 @@ def chromium_context(playwright: Any, executable: Path) -> Iterator[Any]:
 def local(url: str, base: str) -> bool:
     """A URL served by the local server, or one that needs no network at all."""
     parts = urlsplit(url)
-    if parts.scheme in ("data", "blob", "about"):
+    if parts.scheme in ("data", "blob", "about", "file"):
         return True
     return parts.netloc == urlsplit(base).netloc and parts.scheme == "http"
 
 
 def foreign_requests(base: str) -> re.Pattern[str]:
-    """A pattern matching every URL that is neither on the local server nor network-free.
+    """A pattern matching every URL that is neither on the local server nor network-free
+    (a ``file:`` address is a page of the site opened from disk).
 
     >>> pattern = foreign_requests("http://127.0.0.1:8000/")
     >>> [bool(pattern.match(url)) for url in ("http://127.0.0.1:8000/a.css",
-    ...  "https://cdn.example.org/x.js", "data:image/png;base64,AA", "http://127.0.0.1:9/")]
-    [False, True, False, True]
+    ...  "https://cdn.example.org/x.js", "data:image/png;base64,AA", "http://127.0.0.1:9/",
+    ...  "file:///site/index.html")]
+    [False, True, False, True, False]
     """
-    return re.compile("^(?!" + re.escape(base) + "|data:|blob:|about:)")
+    return re.compile("^(?!" + re.escape(base) + "|data:|blob:|about:|file:)")
 
 
 def load(page: Any, url: str) -> tuple[Any, list[dict[str, Any]]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, SCREENSHOTS, Crawl, is_chapter, page_paths
+from .conftest import MATH, ROOT, SCREENSHOTS, Crawl, is_chapter, load, page_paths
 
 pytestmark = pytest.mark.browser
 
@@ -130,3 +130,26 @@ def test_theme_switch_changes_the_colours(crawl: Crawl, browser_context: Any) ->
     assert seen["dark"][0] == "dark"
     assert seen["light"][0] == "light"
     assert seen["dark"][1] != seen["light"][1], seen
+
+
+def test_a_page_opened_from_disk_typesets_its_math(site: Path, browser_context: Any) -> None:
+    """A chapter opened as a file (``_build/html/...``, as the README offers): MathJax
+    typesets every equation and nothing fails; its speech worker may read no file there,
+    so the page's settings leave speech off."""
+    chapter = next(path for path in page_paths(site)
+                   if is_chapter(path) and 'class="math' in (site / path).read_text("utf-8"))
+    page = browser_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    page.on("console", lambda message: message.type == "error"
+            and errors.append(f"console: {message.text}"))
+    page.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
+    try:
+        load(page, (site / chapter).as_uri())
+        math = page.evaluate(MATH)
+        page.wait_for_timeout(1000)  # the speech worker, when it runs, fails within this
+    finally:
+        page.close()
+    assert math["nodes"] > 0
+    assert math["typeset"] == math["nodes"], math
+    assert not errors, errors
