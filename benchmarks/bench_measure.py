@@ -40,9 +40,11 @@ def report(result: MachineReport) -> str:
     if m.blas_env:
         lines.append("BLAS environment: " + ", ".join(f"{k}={v}" for k, v in m.blas_env.items()))
     lines.append(f"load average {m.load_average:.2f} when the measurement began")
-    lines.append(f"memory bandwidth (STREAM, {result.settings.bandwidth_mib} MiB float64 arrays, "
+    array_mib = result.bandwidth[0].elements * 8 // 2**20
+    lines.append(f"memory bandwidth (STREAM, {array_mib} MiB float64 arrays, "
                  "write-allocate counted; median [quartiles]):")
-    lines += [f"  {r.kernel:5}  {r.threads:2d} threads  {_giga(r.spread)} GB/s  "
+    lines += [f"  {r.kernel:5}  {r.threads:2d} thread{'s' if r.threads > 1 else ' '}  "
+              f"{_giga(r.spread)} GB/s  "
               f"({r.bytes_moved / 2**20:.0f} MiB moved per pass, {r.spread.count} samples)"
               for r in (*result.bandwidth, *result.one_thread)]
     lines.append(f"roofline: peak {roof.peak_flops / 1e9:.1f} GFLOP/s fp32 ({roof.peak_from}), "
