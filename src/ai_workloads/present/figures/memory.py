@@ -139,9 +139,10 @@ def roofline_figure(curves: RooflineCurve | Sequence[RooflineCurve],
     return fig
 
 
-def rooflines_figure(chips: Sequence[Sequence[RooflineCurve]], columns: int = 3) -> Figure:
+def rooflines_figure(chips: Sequence[Sequence[RooflineCurve]], columns: int = 2) -> Figure:
     """Small multiples: one panel per chip, each with one roof per compute format it has
-    (bf16, fp8, fp4, ...), on shared log-log axes so that the panels compare.
+    (bf16, fp8, fp4, ...), on shared log-log axes so that the panels compare. Two columns
+    keep the figure as wide as the text column, so its labels stay legible on a phone.
 
     ``chips`` holds, per chip, its :class:`RooflineCurve` objects (one per format).
 
@@ -250,8 +251,9 @@ def _draw_batching(ax: Axes, curve: ThroughputCurve, hardware: str) -> None:
 
 def bandwidth_wall_figure(rates: Sequence[DecodeRate], reading_tokens_per_s: float,
                           curve: ThroughputCurve, hardware: str) -> Figure:
-    """Two panels: batch-1 decode rates by model with a reading-speed line (left), and
-    throughput against batch size up to and past the memory limit (right).
+    """Two panels, one above the other (legible on a phone): batch-1 decode rates by model with
+    a reading-speed line (top), and throughput against batch size up to and past the memory
+    limit (bottom).
 
     >>> from ai_workloads.catalog import get_model, get_accelerator
     >>> from ai_workloads.analysis.serving import decode_rates, throughput_curve
@@ -262,9 +264,9 @@ def bandwidth_wall_figure(rates: Sequence[DecodeRate], reading_tokens_per_s: flo
     >>> len(fig.axes), len(fig.axes[0].patches)
     (2, 2)
     """
-    fig, (left, right) = new_figure(1, 2, figsize=(9.0, 4.2))
-    _draw_rates(left, rates, reading_tokens_per_s, hardware)
-    _draw_batching(right, curve, hardware)
+    fig, (top, bottom) = new_figure(2, 1, figsize=(6.4, 7.6))
+    _draw_rates(top, rates, reading_tokens_per_s, hardware)
+    _draw_batching(bottom, curve, hardware)
     return fig
 
 

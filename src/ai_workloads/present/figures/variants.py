@@ -22,7 +22,7 @@ from matplotlib.patches import FancyBboxPatch
 from ...analysis.variants import AttentionMemoryCurve, KvVariant
 from ...core.errors import WorkloadError
 from ...core.units import gb
-from ..style import OKABE_ITO, colors, label_axes, new_figure
+from ..style import CONCEPT_COLORS, OKABE_ITO, colors, label_axes, new_figure
 from ..tables import Table
 
 _DESCRIPTION = {
@@ -106,8 +106,9 @@ def _bar_labels(ax: Axes, variants: Sequence[KvVariant], values: Sequence[float]
 
 def kv_flash_figure(variants: Sequence[KvVariant], context: int, curve: AttentionMemoryCurve,
                     capacity_bytes: int, capacity_label: str, chip: str = "H100") -> Figure:
-    """Left: KV cache (GB) by variant at ``context``; right: attention memory vs context,
-    with a dashed line at the memory of one ``chip``.
+    """Two panels, one above the other (legible on a phone): the KV cache (GB) by variant at
+    ``context`` (top), and attention memory against context with a dashed line at the memory
+    of one ``chip`` (bottom).
 
     >>> from ai_workloads.catalog import get_model
     >>> from ai_workloads.analysis.variants import attention_memory_curve, kv_variants
@@ -116,9 +117,11 @@ def kv_flash_figure(variants: Sequence[KvVariant], context: int, curve: Attentio
     >>> len(fig.axes[0].patches), len(fig.axes[1].lines)
     (3, 3)
     """
-    fig, (left, right) = new_figure(1, 2, figsize=(8.4, 3.8))
+    fig, (left, right) = new_figure(2, 1, figsize=(6.4, 7.2))
     values = [gb(v.cache_bytes) for v in variants]
-    left.bar([v.kind for v in variants], values, color=colors(len(variants)))
+    left.bar([v.kind for v in variants], values, color=CONCEPT_COLORS["attention"],
+             hatch=["", "//", "xx"][:len(variants)] + [""] * max(0, len(variants) - 3),
+             edgecolor="white")
     _bar_labels(left, variants, values)
     left.set_ylim(0, 1.3 * max(values))
     label_axes(left, xlabel="attention variant", ylabel=f"KV cache at S = {context:,} (GB)",
