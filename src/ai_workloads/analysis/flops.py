@@ -389,7 +389,9 @@ def training_flops(cfg: TransformerConfig, tokens: int, seq_len: int,
 
 
 def six_nd(params: int, tokens: int) -> int:
-    """The ``6·N·D`` rule of thumb for training FLOPs (``N`` parameters, ``D`` tokens).
+    """The ``6·P·T_train`` rule of thumb for training FLOPs (``P`` parameters, ``T_train``
+    training tokens; often written ``6·N·D``, but here ``N`` is query heads and ``D`` the
+    model width).
 
     >>> f"{six_nd(175 * 10**9, 300 * 10**9):.2e}"
     '3.15e+23'
