@@ -60,12 +60,16 @@ def test_the_shipped_run_says_where_when_and_how_it_was_measured(
 
 def test_quiet_means_little_load_before_and_after() -> None:
     ref = load_reference_run()
-    machine = dataclasses.replace(ref.report.machine, cores=4, load_average=0.5)
-    report = dataclasses.replace(ref.report, machine=machine)
-    assert dataclasses.replace(ref, report=report, load_average_after=1.5).quiet
-    assert not dataclasses.replace(ref, report=report, load_average_after=2.5).quiet
-    busy = dataclasses.replace(report, machine=dataclasses.replace(machine, load_average=1.0))
-    assert not dataclasses.replace(ref, report=busy, load_average_after=0.5).quiet
+
+    def with_load(before: float, after: float) -> ReferenceRun:
+        machine = dataclasses.replace(ref.report.machine, cores=4, load_average=before)
+        report = dataclasses.replace(ref.report, machine=machine, load_average_after=after)
+        return dataclasses.replace(ref, report=report)
+
+    assert with_load(0.5, 1.5).quiet          # under a quarter of 4 cores, then half
+    assert not with_load(0.5, 2.5).quiet
+    assert not with_load(1.0, 0.5).quiet
+    assert with_load(0.5, 1.5).load_average_after == 1.5
 
 
 def test_the_shipped_figures_are_the_samples_own(shipped: dict[str, object]) -> None:

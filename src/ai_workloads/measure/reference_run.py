@@ -53,10 +53,8 @@ COMMAND = "python -m ai_workloads.measure.reference_run"
 class ReferenceRun:
     """A measurement read from a file, with how it was produced.
 
-    ``load_average_after`` is the one-minute load average when the measurement ended
-    (the report's machine holds the one before; the measurement's own threads raise it a
-    little); ``source_commit`` is the commit of the package's source that measured, where
-    it was a git checkout ("" otherwise).
+    ``source_commit`` is the commit of the package's source that measured, where it was a
+    git checkout ("" otherwise). The load before and after the run are the report's.
     """
 
     @property
@@ -73,9 +71,13 @@ class ReferenceRun:
         return (self.report.machine.load_average < 0.25 * cores
                 and self.load_average_after < 0.5 * cores)
 
+    @property
+    def load_average_after(self) -> float:
+        """The one-minute load average when the measurement ended."""
+        return self.report.load_average_after
+
     report: MachineReport
     produced_by: str
-    load_average_after: float
     source_commit: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,15 +88,14 @@ class ReferenceRun:
         True
         """
         return {"about": ABOUT, "produced_by": self.produced_by,
-                "source_commit": self.source_commit,
-                "load_average_after": self.load_average_after, **self.report.to_dict()}
+                "source_commit": self.source_commit, **self.report.to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReferenceRun:
         """The reference run that :meth:`to_dict` wrote."""
         try:
             return cls(MachineReport.from_dict(data), str(data["produced_by"]),
-                       float(data["load_average_after"]), str(data.get("source_commit", "")))
+                       str(data.get("source_commit", "")))
         except (KeyError, TypeError, ValueError) as error:
             raise WorkloadError(f"not a reference run: {error!r}") from None
 
@@ -134,8 +135,7 @@ def record_reference_run(bench: bool = False, command: str = COMMAND) -> Referen
     :data:`~ai_workloads.measure.report.QUICK`.
     """
     report = measure_machine(settings=BENCH if bench else QUICK)
-    after = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return ReferenceRun(report, command, after, _source_commit())
+    return ReferenceRun(report, command, _source_commit())
 
 
 def _parser() -> argparse.ArgumentParser:

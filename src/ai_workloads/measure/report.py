@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import importlib.metadata
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -117,7 +118,9 @@ class MachineReport:
 
     ``one_thread`` is :data:`ONE_THREAD_KERNEL` on a single thread; ``measured_at`` is
     when the measurement began (UTC, ISO 8601) and ``package_version`` the version of
-    this package that measured.
+    this package that measured. The machine's ``load_average`` is the one-minute load
+    average when the measurement began, ``load_average_after`` the one when it ended (the
+    measurement's own threads raise it a little).
     """
 
     machine: MachineInfo
@@ -130,6 +133,7 @@ class MachineReport:
     settings: MeasureSettings
     measured_at: str = ""
     package_version: str = ""
+    load_average_after: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every result and sample (see :func:`measure_machine`).
@@ -141,6 +145,7 @@ class MachineReport:
         return {
             "measured_at": self.measured_at,
             "package_version": self.package_version,
+            "load_average_after": self.load_average_after,
             "machine": self.machine.to_dict(),
             "settings": self.settings.to_dict(),
             "bandwidth": [r.to_dict() for r in self.bandwidth],
@@ -174,7 +179,8 @@ class MachineReport:
                 decode=None if decode is None else DecodeResult.from_dict(decode),
                 settings=MeasureSettings.from_dict(data["settings"]),
                 measured_at=str(data.get("measured_at", "")),
-                package_version=str(data.get("package_version", "")))
+                package_version=str(data.get("package_version", "")),
+                load_average_after=float(data.get("load_average_after", 0.0)))
         except (KeyError, TypeError, ValueError) as error:
             raise WorkloadError(f"not a measurement report: {error!r}") from None
 
@@ -232,5 +238,6 @@ def measure_machine(quick: bool = True, decode: bool = True,
                 for _ in range(chosen.decode_repeats * chosen.rounds)]
         result = decode_result(cfg, roof, chosen.decode_prompt, median_run(runs),
                                len(runs), tuple(sum(run) for run in runs))
+    after = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     return MachineReport(info, bandwidth, one_thread, gemm, gemv, roof, result, chosen,
-                         started, _package_version())
+                         started, _package_version(), after)
