@@ -179,7 +179,11 @@ class ThreadTeam:
         return max(seconds, 1e-9)
 
     def close(self) -> None:
-        """Stop the workers."""
+        """Stop the workers (``with ThreadTeam(...)`` calls it on leaving).
+
+        >>> team = ThreadTeam(2)
+        >>> team.close()
+        """
         self._job = None
         self._start.wait()
         for worker in self._workers:

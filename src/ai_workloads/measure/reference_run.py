@@ -132,7 +132,12 @@ def record_reference_run(bench: bool = False, command: str = COMMAND) -> Referen
     """Measure this machine (decode included) and describe the run as a reference run.
 
     ``bench`` measures with :data:`~ai_workloads.measure.report.BENCH` instead of
-    :data:`~ai_workloads.measure.report.QUICK`.
+    :data:`~ai_workloads.measure.report.QUICK`. It times the machine for several seconds, so
+    the example is not run with the docs (the reference run is written with :func:`main`).
+
+    >>> run = record_reference_run()                      # doctest: +SKIP
+    >>> run.report.roofline.bandwidth > 0                 # doctest: +SKIP
+    True
     """
     report = measure_machine(settings=BENCH if bench else QUICK)
     return ReferenceRun(report, command, _source_commit())
@@ -152,7 +157,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Write a reference run; a bad argument or path gets one line and a non-zero status."""
+    """Write a reference run; a bad argument or path gets one line and a non-zero status.
+
+    >>> main(["--output", "no-such-folder/reference_run.json"])   # measures nothing
+    2
+    """
     args = _parser().parse_args(argv)
     if not args.output.parent.is_dir():
         print(f"error: no folder {args.output.parent} to write {args.output.name} into",
