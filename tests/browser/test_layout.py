@@ -27,14 +27,6 @@ pytestmark = pytest.mark.browser
 
 #: Smallest label height (CSS pixels) a reader can be asked to read.
 LEGIBLE_PX = 7.0
-#: Figures too wide for a phone, each until its builder draws a narrow variant: multi-panel
-#: figures laid out for the desktop column, whose labels a 390-px screen shrinks below
-#: LEGIBLE_PX even at the screen's full width (and a tap opens them at full size).
-TOO_WIDE_FOR_A_PHONE = {
-    "fig-ch07-rooflines": "rooflines_figure (present/figures/memory.py)",
-    "fig-ch07-bandwidth": "bandwidth_wall_figure (present/figures/memory.py)",
-    "fig-ch08-kv-flash": "kv_flash_figure (present/figures/variants.py)",
-}
 
 
 def per_page(crawl: Crawl, width: int, key: str) -> dict[str, Any]:
@@ -87,29 +79,7 @@ def test_no_caption_is_cut(crawl: Crawl, width: int) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_figure_labels_are_legible(crawl: Crawl, width: int) -> None:
     small = small_labels(crawl, width)
-    if width == PHONE["width"]:
-        small = {figure: where for figure, where in small.items()
-                 if figure not in TOO_WIDE_FOR_A_PHONE}
     assert not small, f"figures with labels below {LEGIBLE_PX} px at {width} px: {small}"
-
-
-def test_every_figure_too_wide_for_a_phone_is_on_a_page(crawl: Crawl) -> None:
-    shown = {figure["figure"] for visit in crawl.visits.values()
-             for figure in visit.layout[PHONE["width"]]["figures"]}
-    assert set(TOO_WIDE_FOR_A_PHONE) <= shown, set(TOO_WIDE_FOR_A_PHONE) - shown
-
-
-@pytest.mark.parametrize("figure", [
-    pytest.param(figure, marks=pytest.mark.xfail(
-        strict=True,
-        reason=f"{figure}, drawn by {builder}, is laid out for the desktop column: on a "
-               f"390-px phone its 10-pt labels are drawn below {LEGIBLE_PX} px; it needs a "
-               "narrow variant (then remove it from TOO_WIDE_FOR_A_PHONE)"))
-    for figure, builder in TOO_WIDE_FOR_A_PHONE.items()
-])
-def test_wide_figure_is_legible_on_a_phone(crawl: Crawl, figure: str) -> None:
-    small = small_labels(crawl, PHONE["width"])
-    assert figure not in small, small.get(figure)
 
 
 #: One page with each fault: a displayed equation wider than its scroll box, one under its
