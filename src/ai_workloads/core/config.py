@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import WorkloadError
-from .families import FAMILY_DEFAULTS, READERS, TEXT_MODELS
-from .hf_reader import Reader
+from .families import READERS, TEXT_MODELS, read_fields
 from .layer_plan import check_layers, layer_kinds
 from .parts import DeltaNet, LatentAttention, LayerKind, Mamba2
 from .quantization import WeightScheme, read_quantization
@@ -278,8 +277,7 @@ def from_hf_dict(raw: Mapping[str, Any], name: str = "", where: str = "") -> Tra
             f"{where}: unsupported model_type {shown}; "
             f"supported families: {', '.join(SUPPORTED_FAMILIES)}")
     name = name or str(outer.get("_name_or_path") or family)
-    raw = {**FAMILY_DEFAULTS.get(family, {}), **raw}
-    fields = READERS[family](Reader(raw, where))
+    fields = read_fields(family, raw, where)
     quantization = read_quantization(outer, where)
     try:
         return TransformerConfig(name=name, family=family, text_of=text_of,

@@ -19,7 +19,7 @@ More families, built from the same parts, are read in :mod:`ai_workloads.core.fa
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .families_more import MORE_DEFAULTS, MORE_READERS
@@ -420,3 +420,14 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
 
 #: Multimodal configs whose text model is analyzed: outer ``model_type`` -> the text one.
 TEXT_MODELS: dict[str, str] = {"gemma3": "gemma3_text", "llama4": "llama4_text"}
+
+
+def read_fields(family: str, raw: Mapping[str, Any], where: str) -> Fields:
+    """The config fields of ``raw``, a ``config.json`` of ``family``: keys the hub file leaves
+    out take the family's defaults (:data:`FAMILY_DEFAULTS`), then its reader reads them.
+
+    >>> read_fields("gemma3_text", {"hidden_size": 2560, "num_hidden_layers": 34},
+    ...             "gemma-3-4b")["n_heads"]     # from Gemma 3's defaults
+    8
+    """
+    return READERS[family](Reader({**FAMILY_DEFAULTS.get(family, {}), **raw}, where))

@@ -263,3 +263,12 @@ MORE_DEFAULTS: dict[str, dict[str, Any]] = {
 # The shared readers live in ``families``, which imports this module for its table. Imported
 # last, so that either module may be imported first.
 from . import families as base  # noqa: E402
+
+
+def families_added() -> tuple[str, ...]:
+    """The ``model_type`` values this module adds to the reader, in order.
+
+    >>> families_added()[:2]
+    ('starcoder2', 'stablelm')
+    """
+    return tuple(MORE_READERS)
