@@ -92,6 +92,18 @@ def cache_bytes(cfg: TransformerConfig, context: int, batch: int = 1,
     return out
 
 
+def window_saving(cfg: TransformerConfig, context: int, dtype: str = "bf16") -> float:
+    """How many times smaller a model's cache is at ``context`` than it would be with every
+    layer full attention (1.0 without windows or recurrent layers).
+
+    >>> from ai_workloads.catalog import get_model
+    >>> window_saving(get_model("mistral-7b"), 32768)   # a 4,096-token window at 32,768
+    8.0
+    """
+    return kv_cache_bytes(cfg.replace(layer_types=()), context, 1, dtype) / kv_cache_bytes(
+        cfg, context, 1, dtype)
+
+
 def kv_elements_per_token(cfg: TransformerConfig) -> int:
     """Cached values per token: a key and a value of ``K·H`` in each of ``L`` layers (MLA:
     the latent and RoPE key). Only for caches that grow by the same amount with every token:

@@ -218,6 +218,18 @@ class ParamCounts:
         """
         return self.total - self.idle_expert_params
 
+    @property
+    def active_without_embedding(self) -> int:
+        """Active parameters less the input embedding table (a lookup, not a matmul), as some
+        vendors count "active" (gpt-oss).
+
+        >>> from ai_workloads.catalog import get_model
+        >>> c = param_counts(get_model("gpt-oss-20b"))
+        >>> c.active - c.active_without_embedding == 201088 * 2880   # V · D
+        True
+        """
+        return self.active - self.model["embedding"]
+
     def by_layer_type(self) -> dict[str, int]:
         """Parameters of all layers of each kind, keyed by the kind's JSON name.
 

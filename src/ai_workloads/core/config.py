@@ -189,6 +189,15 @@ class TransformerConfig:
         """True when every layer is of one kind (dense models, Mixtral, Mistral's windows)."""
         return len(self.layer_groups) == 1
 
+    def layer_share(self, mixer: str) -> float:
+        """The fraction of the layers whose mixer is ``mixer``.
+
+        >>> from ai_workloads.catalog import get_model
+        >>> get_model("gemma-2-9b").layer_share("full")
+        0.5
+        """
+        return sum(1 for kind in self.layer_kinds if kind.mixer == mixer) / self.n_layers
+
     @property
     def plain_layers(self) -> bool:
         """True when every layer has a plain decoder's weights: q, k, v and o, a norm before

@@ -169,6 +169,17 @@ def _elements(specs: Iterable[WeightSpec]) -> int:
     return sum(spec.size for spec in specs)
 
 
+def block_nbytes(cfg: TransformerConfig, dtype: npt.DTypeLike = np.float32) -> int:
+    """Bytes of one transformer block's weights, without the embedding and LM head.
+
+    >>> from ai_workloads.catalog import get_model
+    >>> block_nbytes(get_model("gpt2"))   # 4 bytes × 7,087,872 parameters
+    28351488
+    """
+    check_layers(cfg, None)
+    return _elements(block_weights(cfg)) * np.dtype(dtype).itemsize
+
+
 def weight_nbytes(cfg: TransformerConfig, layers: int | None = None,
                   dtype: npt.DTypeLike = np.float32) -> int:
     """Bytes of the weights the reference model allocates for ``layers`` blocks.
