@@ -6,12 +6,14 @@ as ``make html`` does, and every file under ``html/`` is compared byte for byte.
 that declare in their front matter that they show measurements of the building machine
 (``myst.html_meta`` ``measured``, which becomes ``<meta name="measured">``) are exempt,
 together with what only they produce: the images only they show, their executed-notebook
-download, and their entries in ``objects.inv`` (whose captions carry the measured numbers).
+download, their entries in ``objects.inv`` (whose captions carry the measured numbers) and
+their words in ``searchindex.js`` (the text chosen from the measurements).
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import subprocess
@@ -137,6 +139,42 @@ def inventory_lines(path: Path, measured: set[str]) -> list[str]:
     return kept
 
 
+SEARCH_INDEX = "searchindex.js"
+
+
+def search_index(path: Path, measured: set[str]) -> dict[str, object]:
+    """The search index without what measured pages contribute: their words (which name
+    measured values and the comparisons chosen from them) and their section titles.
+
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "searchindex.js"
+    >>> _ = f.write_text('Search.setIndex({"docnames": ["a", "m"], "terms": {"x": [0, 1], '
+    ...                  '"fast": 1}, "titleterms": {}, "alltitles": {"T": [[1, "t"]]}})')
+    >>> search_index(f, {"m.html"})["terms"]
+    {'x': [0]}
+    """
+    text = path.read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    docs = [f"{name}.html" for name in index["docnames"]]
+    drop = {i for i, name in enumerate(docs) if name in measured}
+
+    def kept(value: object) -> object:
+        if isinstance(value, int):
+            return None if value in drop else value
+        if isinstance(value, list):
+            out = [v for v in value if not (
+                (isinstance(v, int) and v in drop)
+                or (isinstance(v, list) and v and isinstance(v[0], int) and v[0] in drop))]
+            return out or None
+        return value
+
+    for key in ("terms", "titleterms", "alltitles"):
+        table = index.get(key, {})
+        index[key] = {word: v for word, value in table.items()
+                      if (v := kept(value)) is not None}
+    return dict(index)
+
+
 def first_difference(a: Path, b: Path) -> str:
     """A short description of how two files differ (a few diff lines for text)."""
     try:
@@ -166,6 +204,13 @@ def compare(first: Path, second: Path) -> list[str]:
                         if not line.startswith(("---", "+++", "@@"))]
                 problems.append(f"{rel}: entries of unmeasured pages differ: "
                                 + " | ".join(line[:160] for line in diff[:4]))
+        elif rel == SEARCH_INDEX and measured:
+            index_a = search_index(left[rel], measured)
+            index_b = search_index(right[rel], measured)
+            changed = sorted(k for k in index_a.keys() | index_b.keys()
+                             if index_a.get(k) != index_b.get(k))
+            if changed:
+                problems.append(f"{rel}: unmeasured pages' entries differ in {changed}")
         elif left[rel].read_bytes() != right[rel].read_bytes():
             problems.append(f"{rel}: {first_difference(left[rel], right[rel])}")
     return problems
