@@ -29,23 +29,19 @@ from .analysis.flops import (
     op_flops,
     prefill_flops,
 )
-from .analysis.memory import cache_bytes, devices_needed, max_batch, serving_memory
-from .analysis.params import param_counts
-from .analysis.roofline import critical_batch, decode_step, ridge_point
 from .catalog import (
     accelerator_names,
     get_accelerator,
     model_entries,
-    model_entry,
     resolve_accelerator,
     resolve_model,
 )
 from .core.accelerator import UNITS
-from .core.config import TransformerConfig
 from .core.dtypes import COMPUTE_DTYPES
 from .core.errors import WorkloadError
 from .core.formats import KV_FORMATS, WEIGHT_FORMATS, weight_format
-from .core.quantization import AS_STORED, kv_format, weight_scheme
+from .core.quantization import AS_STORED
+from .present.answers import formats, memory_answer, params_answer, roofline_answer
 from .present.tables import Table, bytes_cell, hardware_table, models_table, params_table
 
 PROG = "ai-workloads"
@@ -99,22 +95,6 @@ WEIGHTS_HELP = ("weights: a format (" + ", ".join(WEIGHT_FORMATS) + "; int4-gN, 
                 "quantization_config if it has one, else bf16)")
 KV_HELP = (f"KV cache: {', '.join(KV_FORMATS)} (default: the weights' unquantized format, "
            "bf16 for quantized weights)")
-
-
-def _formats(cfg: TransformerConfig,
-             args: argparse.Namespace) -> tuple[str, str, tuple[str, ...]]:
-    """The weights' format, the KV cache's, and a note on quantized weights."""
-    dtype = args.dtype or (AS_STORED if cfg.quantization is not None else "bf16")
-    scheme = weight_scheme(cfg, dtype)
-    note: tuple[str, ...]
-    if dtype == AS_STORED:
-        note = (f"weights: as the checkpoint stores them ({scheme.label})",)
-    elif scheme.quantized:
-        note = (f"weights: {scheme.label}; norms, embeddings, LM head and routers in "
-                f"{scheme.base}",)
-    else:
-        note = ()
-    return dtype, kv_format(cfg, args.kv_dtype, dtype), note
 
 
 def _shown(dtype: str) -> str:
@@ -198,36 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ----------------------------------------------------------------------------- commands
 
-def _published(cfg: TransformerConfig) -> dict[str, Any]:
-    try:
-        entry = model_entry(cfg.name)
-    except WorkloadError:
-        return {}
-    if entry.config != cfg:
-        return {}
-    return {"published": entry.published_params,
-            "published_active": entry.published_active_params,
-            "published_label": entry.published_label,
-            "published_active_label": entry.published_active_label,
-            "published_note": entry.published_note,
-            "source": entry.params_source}
-
-
 def _cmd_params(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     cfg = resolve_model(args.model)
-    counts = param_counts(cfg)
-    data = {"model": cfg.name, "total": counts.total, "active": counts.active,
-            "by_category": counts.by_category(), "by_component": counts.by_component(),
-            "by_layer_type": [{"kind": g.kind.key, "layers": g.count,
-                               "params_per_layer": g.params, "components": dict(g.components)}
-                              for g in counts.groups], **_published(cfg)}
-    if cfg.uniform:
-        data["per_layer"] = dict(counts.per_layer)
-    if cfg.text_of:
-        data["text_model_of"] = cfg.text_of
+    data = params_answer(cfg)
     text = params_table(cfg).to_text()
     if data.get("published"):
-        same = "matches" if data["published"] == counts.total else "DIFFERS FROM"
+        same = "matches" if data["published"] == data["total"] else "DIFFERS FROM"
         text += f"\n{same} the published count {data['published']:,}"
     elif data.get("published_label"):
         active = data.get("published_active_label")
@@ -285,33 +241,19 @@ def _cmd_flops(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 def _cmd_memory(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     cfg = resolve_model(args.model)
-    dtype, kv_dtype, note = _formats(cfg, args)
-    mem = serving_memory(cfg, args.context, args.batch, dtype, kv_dtype)
-    data: dict[str, Any] = {"model": cfg.name, "context": args.context, "batch": args.batch,
-                            "dtype": dtype, "weights_format": weight_scheme(cfg, dtype).label,
-                            "kv_dtype": kv_dtype, "weights": mem.weights,
-                            "kv_cache": mem.kv_cache, "activations": mem.activations,
-                            "total": mem.total}
+    chip = resolve_accelerator(args.hardware) if args.hardware else None
+    data = memory_answer(cfg, args.context, args.batch, args.dtype, args.kv_dtype, chip)
+    dtype, kv_dtype, note = formats(cfg, args.dtype, args.kv_dtype)
     parts = layer_type_breakdown(cfg, args.context)
-    by_kind = cache_bytes(cfg, args.context, args.batch, kv_dtype)
-    data["kv_cache_by_layer_type"] = [
-        {"kind": p["kind"], "layers": p["layers"], "cached_tokens": p["cache_tokens"],
-         "values": args.batch * p["cache_values"], "bytes": by_kind[p["kind"]]}
-        for p in parts]
-    rows = [("weights", bytes_cell(mem.weights)), ("KV cache", bytes_cell(mem.kv_cache))]
+    by_kind = {p["kind"]: p["bytes"] for p in data["kv_cache_by_layer_type"]}
+    rows = [("weights", bytes_cell(data["weights"])), ("KV cache", bytes_cell(data["kv_cache"]))]
     if len(parts) > 1 or parts[0]["cache_tokens"] != args.context:
         rows += [(f"  {p['layers']} {p['label']} layers, "
                   + (f"{p['cache_tokens']:,} tokens each" if p["cache_tokens"] is not None
                      else "a fixed state"), bytes_cell(by_kind[p["kind"]])) for p in parts]
-    rows += [("activations (estimate)", bytes_cell(mem.activations)),
-             ("total", bytes_cell(mem.total))]
-    if args.hardware:
-        chip = resolve_accelerator(args.hardware)
-        data["hardware"] = chip.name
-        data["devices_needed"] = devices_needed(cfg, chip, args.context, args.batch,
-                                                dtype, kv_dtype)
-        data["max_batch_one_device"] = max_batch(cfg, chip, args.context, 1, dtype, kv_dtype)
-        data["fit_bytes"], data["fit_basis"] = chip.fit_bytes, chip.fit_basis
+    rows += [("activations (estimate)", bytes_cell(data["activations"])),
+             ("total", bytes_cell(data["total"]))]
+    if chip is not None:
         rows += [(f"memory of one {chip.name} ({chip.fit_basis})", bytes_cell(chip.fit_bytes)),
                  (f"{chip.name} devices needed", str(data["devices_needed"])),
                  (f"largest batch on one {chip.name}", str(data["max_batch_one_device"]))]
@@ -323,26 +265,15 @@ def _cmd_memory(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 def _cmd_roofline(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     cfg = resolve_model(args.model)
     chip = resolve_accelerator(args.hardware)
-    dtype, kv_dtype, note = _formats(cfg, args)
-    compute = args.compute_dtype or weight_scheme(cfg, dtype).compute_dtype(chip.peak_flops)
-    steps = [decode_step(cfg, chip, args.context, b, dtype, kv_dtype, compute,
-                         n_devices=args.devices) for b in args.batch]
-    fit = max_batch(cfg, chip, args.context, args.devices, dtype, kv_dtype)
-    data: dict[str, Any] = {
-        "model": cfg.name, "hardware": chip.name, "context": args.context,
-        "devices": args.devices, "dtype": dtype,
-        "weights_format": weight_scheme(cfg, dtype).label, "kv_dtype": kv_dtype,
-        "compute_dtype": compute, "ridge_point": ridge_point(chip, compute),
-        "critical_batch": critical_batch(cfg, chip, args.context, dtype, kv_dtype, compute),
-        "max_batch": fit, "fit_bytes": chip.fit_bytes, "fit_basis": chip.fit_basis,
-        "steps": [{"batch": s.batch, "flops": s.flops, "bytes": s.bytes, "time_s": s.time,
-                   "bound": s.bound, "intensity": s.intensity, "tokens_per_s": s.tokens_per_s,
-                   "tokens_per_s_per_sequence": s.tokens_per_s_per_sequence,
-                   "fits": s.batch <= fit} for s in steps],
-    }
-    rows = tuple((str(s.batch), f"{s.intensity:,.1f}", f"{s.time * 1e3:,.2f}", s.bound,
-                  f"{s.tokens_per_s_per_sequence:,.1f}", f"{s.tokens_per_s:,.0f}",
-                  "yes" if s.batch <= fit else "no") for s in steps)
+    data = roofline_answer(cfg, chip, args.context, args.batch, args.dtype, args.kv_dtype,
+                           args.compute_dtype, args.devices)
+    dtype, kv_dtype, compute = data["dtype"], data["kv_dtype"], data["compute_dtype"]
+    note = formats(cfg, args.dtype, args.kv_dtype)[2]
+    fit = data["max_batch"]
+    rows = tuple((str(s["batch"]), f"{s['intensity']:,.1f}", f"{s['time_s'] * 1e3:,.2f}",
+                  s["bound"], f"{s['tokens_per_s_per_sequence']:,.1f}",
+                  f"{s['tokens_per_s']:,.0f}", "yes" if s["fits"] else "no")
+                 for s in data["steps"])
     notes = (f"ridge point {data['ridge_point']:,.0f} FLOP/byte; compute-bound from batch "
              f"{data['critical_batch'] or 'never'}; largest batch that fits: {fit} "
              f"({chip.fit_basis} memory, {bytes_cell(chip.fit_bytes)} per device)", *note)
