@@ -9,6 +9,8 @@ driver that ``make html`` runs. One idea per module:
 * :mod:`sitebuild.kernels` -- chapters' kernels over Unix sockets (IPC), safe in parallel;
 * :mod:`sitebuild.progress` -- what the build prints: each chapter executing, its time;
 * :mod:`sitebuild.assets` -- MathJax served by the site itself, offline;
+* :mod:`sitebuild.runtime` -- Pyodide and the package's wheel, for the calculator page;
+* :mod:`sitebuild.wheel` -- the package's pure-Python wheel, built from the checkout;
 * :mod:`sitebuild.images` -- each figure links to its image file, to open at full size;
 * :mod:`sitebuild.notebooks` -- notebook downloads, accessible folded code cells;
 * :mod:`sitebuild.search` -- the search index after an incremental build;

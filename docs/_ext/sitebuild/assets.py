@@ -126,25 +126,30 @@ def install_mathjax(static: Path, node_modules: Path = NODE_MODULES) -> int:
 
 
 def install_static_files(app: Sphinx) -> None:
-    """``builder-inited``: put MathJax and myst-nb's CSS in ``_static`` before any page.
+    """``builder-inited``: put MathJax, Pyodide, the package's wheel and myst-nb's CSS in
+    ``_static`` before any page.
 
     Sphinx stamps each asset link with a checksum of the file it finds in ``_static`` when
     it writes a page; files that appear only at the end of a build would leave the first
     pages unstamped and make a later rebuild differ. Without MathJax installed the build
-    fails with one line saying how to install it.
+    fails with one line saying how to install it (Pyodide likewise).
 
     >>> from types import SimpleNamespace
     >>> install_static_files(SimpleNamespace(builder=SimpleNamespace(format="text")))
     """
     if app.builder.format != "html":
         return
-    if app.config.mathjax_path == MATHJAX_TARGET:
-        try:
-            install_mathjax(Path(app.outdir) / "_static")
-        except FileNotFoundError as missing:
-            from sphinx.errors import ConfigError
+    from sitebuild.runtime import install_runtime
 
-            raise ConfigError(str(missing)) from None
+    static = Path(app.outdir) / "_static"
+    try:
+        if app.config.mathjax_path == MATHJAX_TARGET:
+            install_mathjax(static)
+        install_runtime(static)  # Pyodide and the package's wheel, for the calculator
+    except FileNotFoundError as missing:
+        from sphinx.errors import ConfigError
+
+        raise ConfigError(str(missing)) from None
     from myst_nb.sphinx_ext import add_global_html_resources  # type: ignore[import-untyped]
 
     add_global_html_resources(app, None)
