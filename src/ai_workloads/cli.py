@@ -38,7 +38,7 @@ from .catalog import (
 )
 from .core.accelerator import UNITS
 from .core.dtypes import COMPUTE_DTYPES
-from .core.errors import WorkloadError
+from .core.errors import WorkloadError, parse_positive_int
 from .core.formats import KV_FORMATS, WEIGHT_FORMATS, weight_format
 from .core.quantization import AS_STORED
 from .present.answers import formats, memory_answer, params_answer, roofline_answer
@@ -58,12 +58,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _positive(text: str) -> int:
     try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+        return parse_positive_int(text)
+    except WorkloadError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _dtype(text: str) -> str:

@@ -339,9 +339,22 @@ def read_json(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as err:
         reason = getattr(err, "strerror", None) or type(err).__name__
         raise WorkloadError(f"cannot read {path}: {reason}") from None
+    return parse_json(text, str(path))
+
+
+def parse_json(text: str, where: str) -> Any:
+    """Parse JSON ``text`` (from ``where``, named in the error), one line if it is broken.
+
+    >>> parse_json('{"a": 1}', "pasted text")
+    {'a': 1}
+    >>> parse_json('{"a": 1,', "pasted text")
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: pasted text is not valid JSON: Expecting ...
+    """
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise WorkloadError(
-            f"{path} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+            f"{where} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
         ) from None

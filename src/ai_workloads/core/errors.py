@@ -31,3 +31,24 @@ def positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise WorkloadError(f"{name} must be a positive integer, got {value!r}")
     return value
+
+
+def parse_positive_int(text: str) -> int:
+    """The positive whole number written in ``text`` (decimal), else a one-line error.
+
+    The command line's and the calculator's rule for typed sizes (batch, context, devices).
+
+    >>> parse_positive_int("4096")
+    4096
+    >>> parse_positive_int("0")
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: expected a positive integer, got '0'
+    """
+    try:
+        value = int(text, 10)
+    except (TypeError, ValueError):
+        raise WorkloadError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise WorkloadError(f"expected a positive integer, got {text!r}")
+    return value
