@@ -32,35 +32,12 @@ from matplotlib.figure import Figure
 
 from ..core.errors import WorkloadError
 
-#: The eight Okabe–Ito colours (hex, as published).
-OKABE_ITO: dict[str, str] = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-}
-#: One colour per concept across the site: attention blue, MLP orange, embeddings bluish
-#: green, LM head sky blue, norms vermillion, router reddish purple. Parts of one concept
-#: (attention's projections and its core) share its colour and differ by hatch or line style.
-CONCEPT_COLORS: dict[str, str] = {
-    "attention": OKABE_ITO["blue"],
-    "mlp": OKABE_ITO["orange"],
-    "embedding": OKABE_ITO["bluish_green"],
-    "lm_head": OKABE_ITO["sky_blue"],
-    "norms": OKABE_ITO["vermillion"],
-    "router": OKABE_ITO["reddish_purple"],
-    "pooler": OKABE_ITO["black"],
-}
-#: The order series take colours in: strong colours first, yellow (weak on white) late.
-PALETTE: tuple[str, ...] = tuple(
-    OKABE_ITO[name]
-    for name in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple",
-                 "sky_blue", "black", "yellow")
-)
+# The palette, re-exported: figures take their colours from here.
+from .palette import CONCEPT_COLORS as CONCEPT_COLORS
+from .palette import OKABE_ITO as OKABE_ITO
+from .palette import PALETTE as PALETTE
+from .palette import REGION_COLORS as REGION_COLORS
+
 #: Salt for the ids matplotlib writes into SVG files: fixed, so files do not change.
 SVG_HASHSALT = "ai-workloads"
 #: Default figure size in inches (width, height): fits the page's text column.

@@ -37,7 +37,7 @@ from ...core.config import TransformerConfig
 from ...core.errors import WorkloadError
 from ...core.units import gb, gib
 from ..format import thousands
-from ..style import OKABE_ITO, colors, label_axes, new_figure
+from ..style import OKABE_ITO, REGION_COLORS, colors, label_axes, new_figure
 from ..tables import Table, usable_cell
 
 #: Marker shapes for workload points, so that points differ by shape as well as colour.
@@ -112,10 +112,10 @@ def roofline_figure(curves: RooflineCurve | Sequence[RooflineCurve],
     floor = min(c.attainable.min() for c in curves) / tera
     top = max(c.peak for c in curves) / tera
     ax.fill_between(first.intensity, first.attainable / tera, floor,
-                    where=first.intensity <= first.ridge, color=OKABE_ITO["sky_blue"],
+                    where=first.intensity <= first.ridge, color=REGION_COLORS["memory"],
                     alpha=0.15, linewidth=0, label=f"memory-bound ({first.dtype})")
     ax.fill_between(first.intensity, first.attainable / tera, floor,
-                    where=first.intensity >= first.ridge, color=OKABE_ITO["orange"],
+                    where=first.intensity >= first.ridge, color=REGION_COLORS["compute"],
                     alpha=0.12, linewidth=0, label=f"compute-bound ({first.dtype})")
     _draw_roofs(ax, curves, label_chip=False)
     ax.axvline(first.ridge, color=OKABE_ITO["black"], linestyle=":", linewidth=1.0)

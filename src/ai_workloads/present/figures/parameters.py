@@ -37,7 +37,7 @@ from ..style import CONCEPT_COLORS, OKABE_ITO, label_axes, new_figure
 from ..tables import Table
 
 #: One colour per parameter category or group, the same in every figure: the site's
-#: concept colours (:data:`ai_workloads.present.style.CONCEPT_COLORS`).
+#: concept colours (:data:`ai_workloads.present.palette.CONCEPT_COLORS`).
 CATEGORY_COLORS: dict[str, str] = {
     "attention": CONCEPT_COLORS["attention"],
     "mlp": CONCEPT_COLORS["mlp"],
