@@ -12,8 +12,9 @@ The checker takes a source root and a package name, so the self-tests run it on 
 package written to a temporary folder with violations planted in it, so no rule can pass
 just because the checker saw nothing.
 
-The calculator a later issue adds runs in the browser without NumPy, so the core, the
-catalog and the analyses it calls must import and answer with NumPy unavailable.
+The calculator (``ai_workloads.calculator``, an application beside the command line) runs in
+the reader's browser without NumPy, so it may import only core, catalog, analysis and
+present, and it, and everything it calls, must import and answer with NumPy unavailable.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ PACKAGE = "ai_workloads"
 LAYERS: tuple[str, ...] = ("core", "catalog", "analysis", "reference", "present", "measure")
 #: Modules at the top of the package that form the command-line layer.
 CLI_MODULES: frozenset[str] = frozenset({"cli", "__main__"})
+#: The calculator: the application the calculator page runs in the browser (Pyodide).
+CALCULATOR = "calculator"
 #: The package root (``ai_workloads/__init__.py``), which re-exports the public API.
 TOP = "top"
 CLI = "cli"
@@ -70,8 +73,11 @@ RULES: tuple[Rule, ...] = (
     Rule("reference",
          "reference imports only core (never analysis, present, catalog, measure or the CLI)",
          _only("reference", frozenset({"core", "reference"}))),
-    Rule("present", "present never imports the CLI",
-         lambda src, dst: src == "present" and dst == CLI),
+    Rule("present", "present never imports the CLI or the calculator",
+         lambda src, dst: src == "present" and dst in {CLI, CALCULATOR}),
+    Rule("calculator",
+         "the calculator imports only core, catalog, analysis and present (nothing with NumPy)",
+         _only(CALCULATOR, frozenset({"core", "catalog", "analysis", "present", CALCULATOR}))),
     Rule("measure", "nothing but present, cli and measure imports measure",
          lambda src, dst: dst == "measure" and src not in {"present", CLI, "measure"}),
 )
@@ -173,7 +179,8 @@ def imports(module: Module, known: set[str]) -> Iterator[Import]:
 
 
 def layer_of(name: str, package: str) -> str | None:
-    """The layer of dotted module ``name``: a layer folder, ``cli``, ``top``, ``?`` or None.
+    """The layer of dotted module ``name``: a layer folder, ``cli``, ``calculator``, ``top``,
+    ``?`` or None.
 
     None means outside the package (the standard library, NumPy, ...); ``?`` a module of the
     package that sits in no layer.
@@ -187,6 +194,8 @@ def layer_of(name: str, package: str) -> str | None:
         return parts[1]
     if parts[1] in CLI_MODULES:
         return CLI
+    if parts[1] == CALCULATOR:
+        return CALCULATOR
     return "?"
 
 
@@ -220,7 +229,8 @@ def check_imports(src: Path, package: str) -> list[Violation]:
 def check_placement(src: Path, package: str) -> list[Violation]:
     """Modules of ``package`` that sit in no layer folder (nor are the CLI or the root)."""
     return [Violation(_relative(src, m.path), 1, "every module sits in a layer",
-                      f"{m.name} is in none of {', '.join(LAYERS)} (nor cli, __main__)")
+                      f"{m.name} is in none of {', '.join(LAYERS)} (nor cli, __main__, "
+                      "calculator)")
             for m in modules(src, package) if layer_of(m.name, package) == "?"]
 
 
@@ -303,7 +313,7 @@ def test_the_checker_sees_the_whole_package() -> None:
     # Not vacuous on the real tree either: every layer has modules, and imports are found.
     mods = modules(SRC, PACKAGE)
     layers = {layer_of(m.name, PACKAGE) for m in mods}
-    assert set(LAYERS) | {CLI, TOP} <= layers
+    assert set(LAYERS) | {CLI, CALCULATOR, TOP} <= layers
     known = {m.name for m in mods}
     config = next(m for m in mods if m.name == f"{PACKAGE}.core.config")
     assert f"{PACKAGE}.core.errors" in {i.target for i in imports(config, known)}
@@ -352,6 +362,8 @@ FAKE_TREE: dict[str, str] = {
     "present/figures/__init__.py": "",  # no docstring
     "measure/__init__.py": GOOD.format(layer="measure"),
     "measure/timer.py": "from ..reference import model\nfrom ..analysis import flops\n",
+    "calculator/__init__.py": "from ..present import tables\nfrom . import page\n",
+    "calculator/page.py": "from ..analysis import flops\nfrom ..reference import model  # VIOLATION calculator\n",
     "stray.py": "from .measure import timer  # VIOLATION measure\n",
     "docs_helper.py": "from sphinx.application import Sphinx  # VIOLATION sphinx\n",
 }
@@ -499,6 +511,21 @@ NUMPY_FREE: dict[str, str] = {
         from ai_workloads.analysis.roofline import matmul_intensity, ridge_point
         assert abs(ridge_point(get_accelerator("h100-sxm"), "bf16") - 989.4 / 3.35) < 1e-9
         assert matmul_intensity(4096, 4096, 4096, "bf16") == 4096 / 3
+    """,
+    # The whole calculator: a catalog question (Mistral 7B's bf16 KV cache at 32,768 tokens,
+    # 2 · L · K · H · W · 2 bytes, its 4,096-token window W capping the cache) and a pasted
+    # config (Llama 2 7B's shapes, Meta's count).
+    "ai_workloads.calculator": """
+        import json
+        from ai_workloads.calculator import answer
+        got = answer({"model": "mistral-7b", "context": "32768"})["quantities"]
+        assert got["kv_cache"]["value"] == str(2 * 32 * 8 * 128 * 4096 * 2)
+        config = json.dumps({"model_type": "llama", "hidden_size": 4096,
+                             "num_hidden_layers": 32, "num_attention_heads": 32,
+                             "intermediate_size": 11008, "vocab_size": 32000})
+        got = answer({"config": config, "hardware": "h100-sxm"})["quantities"]
+        assert got["params_total"]["value"] == "6738415616", got
+        assert "<svg" in answer({"model": "gpt2"})["chart"]
     """,
 }
 
