@@ -86,6 +86,9 @@ def _notes(q: Question, got: Mapping[str, dict[str, Any]]) -> list[str]:
     if q.devices > 1:
         notes.append("The devices share weights, cache and work evenly (ideal tensor "
                      "parallelism).")
+    if q.model.latent is not None:
+        notes.append("Latent attention (MLA) is counted as transformers runs it, expanded; "
+                     "the weight-absorbed form serving engines run needs fewer FLOPs.")
     if q.model.text_of:
         notes.append(f"The text model of this {q.model.text_of} config.")
     return notes

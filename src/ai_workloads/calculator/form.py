@@ -20,7 +20,7 @@ from ..catalog import accelerator_names, get_accelerator, model_entry, model_nam
 from ..core.formats import KV_FORMATS, WEIGHT_FORMATS
 from ..core.quantization import AS_STORED
 from .answer import QUANTITIES
-from .query import CHIP_FIELDS, CUSTOM, DEFAULTS
+from .query import CHIP_FIELDS, CUSTOM, DEFAULTS, read_question
 
 
 def _options(choices: Iterable[tuple[str, str]], selected: str = "") -> str:
@@ -110,3 +110,15 @@ ridge a step is bound by memory bandwidth (shaded blue), beyond it by the comput
 other batches, up to the largest that fits.</figcaption></figure></section>
 <p class="calc-link">Link to this view: <a id="calc-permalink" href="">this page</a></p>
 </div>"""
+
+
+def try_it(fields: dict[str, str], text: str, page: str = "../calculator.html") -> str:
+    """A paragraph linking to the calculator opened on ``fields`` (checked first: a link
+    to a question the calculator refuses fails here, when the site builds).
+
+    >>> html = try_it({"model": "llama-2-70b", "hardware": "h100-sxm", "devices": "2"}, "Try")
+    >>> html.split('"')[3]
+    '../calculator.html?model=llama-2-70b&amp;hardware=h100-sxm&amp;devices=2&amp;batch=1&amp;...'
+    """
+    return (f'<p class="try-it"><a href="{escape(read_question(fields).link(page))}">'
+            f"{escape(text)}</a></p>")
