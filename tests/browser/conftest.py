@@ -84,6 +84,14 @@ TIMEOUT_MS = 30_000
 #: Browsers visiting pages at the same time: one per CPU core, at most two (axe-core's
 #: checks keep a core busy; more browsers than cores only wait for each other).
 CRAWLERS = max(1, min(2, os.cpu_count() or 1))
+#: The calculator page's application, and the state it reaches once Python has loaded and
+#: answered (or found it cannot start); the crawl waits for it before checking the page.
+CALCULATOR = "#calc-app"
+CALCULATOR_SETTLED = "#calc-app[data-answers], #calc-app[data-state=unavailable]"
+#: Milliseconds allowed for Python to load and answer (bench reports the real figure).
+CALCULATOR_TIMEOUT_MS = 90_000
+#: Where the site serves Python and the package's wheel: only the calculator fetches them.
+RUNTIME_FOLDERS = ("/_static/pyodide/", "/_static/calculator/")
 #: Time MathJax needs: wait for its startup promise, then for typesetting to end.
 MATHJAX_DONE = """async () => {
   if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise) { return false; }
@@ -167,6 +175,7 @@ class PageVisit:
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
+    runtime_requests: list[str] = field(default_factory=list)  # Python's files (calculator)
     images: list[dict[str, Any]] = field(default_factory=list)
     math: dict[str, Any] = field(default_factory=dict)
     axe: list[dict[str, Any]] | None = None
@@ -298,10 +307,13 @@ def foreign_requests(base: str) -> re.Pattern[str]:
 
 
 def load(page: Any, url: str) -> tuple[Any, list[dict[str, Any]]]:
-    """Open ``url`` and wait until its images are loaded and its math typeset; the response
-    and the images."""
+    """Open ``url`` and wait until its images are loaded and its math typeset (and, on the
+    calculator page, its first answer); the response and the images."""
     response = page.goto(url, wait_until="load")
     images = page.evaluate(IMAGES)
+    if page.query_selector(CALCULATOR) is not None:
+        page.wait_for_selector(CALCULATOR_SETTLED, state="attached",
+                               timeout=CALCULATOR_TIMEOUT_MS)
     if page.evaluate("() => document.querySelectorAll('.math').length") > 0:
         page.wait_for_function("() => window.MathJax && window.MathJax.startup "
                                "&& window.MathJax.startup.promise")
@@ -371,6 +383,8 @@ def crawl_pages(context: Any, server: str, paths: list[str], visits: dict[str, P
     def on_request(request: Any) -> None:
         parts = urlsplit(request.url)
         hosts[parts.netloc or parts.scheme] += 1
+        if current and any(folder in parts.path for folder in RUNTIME_FOLDERS):
+            current[0].runtime_requests.append(parts.path)
 
     def abort(route: Any) -> None:
         if current:
