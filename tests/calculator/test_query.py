@@ -116,11 +116,11 @@ def test_a_mistake_is_one_line_naming_the_field(fields: dict[str, Any], message:
     assert error_of(fields).startswith(message)
 
 
-@pytest.mark.xfail(strict=True, reason="an emptied size field takes the default (4096) "
-                   "instead of the one-line error the brief asks for; the module's rule "
-                   "'missing ones take DEFAULTS' treats an empty field as missing")
-def test_an_emptied_context_field_is_a_mistake() -> None:
-    assert error_of({"model": "gpt2", "context": ""}).startswith("context: ")
+def test_an_emptied_size_field_is_a_mistake_and_a_missing_one_the_default() -> None:
+    assert error_of({"model": "gpt2", "context": ""}) == (
+        "context: expected a positive integer, got ''")
+    assert error_of({"model": "gpt2", "batch": " "}).startswith("batch: ")
+    assert read_question({"model": "gpt2"}).context == int(DEFAULTS["context"])
 
 
 # ----------------------------------------------------------------------------- the chip

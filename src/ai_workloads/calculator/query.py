@@ -158,12 +158,15 @@ def _chip(fields: dict[str, str]) -> Accelerator:
 
 
 def read_question(given: Mapping[str, Any]) -> Question:
-    """Read the form's fields or a URL's query (missing ones take :data:`DEFAULTS`)."""
+    """Read the form's fields or a URL's query. Keys it leaves out take :data:`DEFAULTS`; a
+    size field given empty is a mistake (a reader emptied it), not a default."""
     fields = {key: _text(given, key) for key in (*QUERY_KEYS, *dict(CHIP_FIELDS))}
     if not fields["config"] and not fields["model"]:
         fields["model"] = DEFAULTS["model"]
-    for key in ("hardware", "devices", "batch", "context"):
-        if not fields[key] and not (key == "hardware" and fields["chip"]):
+    if not fields["hardware"] and not fields["chip"]:
+        fields["hardware"] = DEFAULTS["hardware"]
+    for key in ("devices", "batch", "context"):  # absent: the default; emptied: a mistake
+        if key not in given:
             fields[key] = DEFAULTS[key]
     if fields["model"]:
         fields["config"] = ""  # a catalog model was chosen: a pasted config is not used
