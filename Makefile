@@ -9,7 +9,7 @@ SPHINX_OPTS ?= -n -W --keep-going
 # The site's build machinery (a local Sphinx extension and the build driver) lives beside
 # the pages, outside the package.
 SITEBUILD := PYTHONPATH=docs/_ext$${PYTHONPATH:+:$$PYTHONPATH} $(BIN)/python -m sitebuild
-# MathJax and its font (served by the site) and axe-core (for the accessibility tests), as
+# MathJax and its font and Pyodide (served by the site) and axe-core (for the accessibility tests), as
 # pinned in tests/browser/package-lock.json; npm writes this file once it has installed them.
 NPM_STAMP := tests/browser/node_modules/.installed
 
@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml constraints.txt
 $(NPM_STAMP): tests/browser/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: the site's MathJax is" \
 	  "installed with npm (apt-get install npm)"; exit 1; }
-	@echo "installing MathJax and axe-core (tests/browser/package-lock.json) ..."
+	@echo "installing MathJax, Pyodide and axe-core (tests/browser/package-lock.json) ..."
 	@npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
 	@touch $@
 
