@@ -17,17 +17,12 @@ It also weighs what the calculator fetches once: Pyodide's files and the package
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -35,7 +30,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
 sys.path.insert(0, str(ROOT / "tests"))
-from browser.conftest import CHROMIUM_ARGS, QuietHandler, chromium_path  # noqa: E402
+from browser.conftest import CHROMIUM_ARGS, chromium_path, serve  # noqa: E402
 
 #: The link opened: the case of chapter 7 (Llama 2 70B on two H100s at 2,048 tokens).
 LINK = {"model": "llama-2-70b", "hardware": "h100-sxm", "devices": "2", "context": "2048",
@@ -44,19 +39,6 @@ COLD_RUNS = 5
 LATER_ANSWERS = 20
 TARGET_FIRST_S = 10.0
 ANSWERED = "#calc-app[data-answers]"
-
-
-@contextmanager
-def served(site: Path) -> Iterator[str]:
-    handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def _answers(page: Any) -> int:
@@ -100,7 +82,7 @@ def run() -> dict[str, Any]:
     cold: list[float] = []
     warm = 0.0
     later: list[float] = []
-    with served(SITE) as base, sync_playwright() as playwright:
+    with serve(SITE) as base, sync_playwright() as playwright:
         for run_index in range(COLD_RUNS):
             with tempfile.TemporaryDirectory(prefix="bench-calculator-") as profile:
                 context = playwright.chromium.launch_persistent_context(

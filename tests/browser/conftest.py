@@ -230,9 +230,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         return
 
 
-@pytest.fixture(scope="session")
-def server(site: Path) -> Iterator[str]:
-    """Serve the site on 127.0.0.1 at a free port; yields the base URL (ending in /)."""
+@contextlib.contextmanager
+def serve(site: Path) -> Iterator[str]:
+    """Serve ``site`` on 127.0.0.1 at a free port; yields the base URL (ending in /)."""
     handler = functools.partial(QuietHandler, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
@@ -244,6 +244,13 @@ def server(site: Path) -> Iterator[str]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(site: Path) -> Iterator[str]:
+    """The built site, served on 127.0.0.1 for the whole session."""
+    with serve(site) as base:
+        yield base
 
 
 # -- The browser ---------------------------------------------------------------------------
