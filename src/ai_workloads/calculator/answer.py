@@ -23,7 +23,7 @@ from typing import Any
 
 from ..core.errors import WorkloadError
 from ..present.answers import formats, memory_answer, params_answer, roofline_answer
-from ..present.format import short_count
+from ..present.format import gigabytes, short_count
 from ..present.tables import bytes_cell
 from .chart import roofline_svg, sweep_batches
 from .query import Question, read_question
@@ -81,8 +81,8 @@ def _notes(q: Question, got: Mapping[str, dict[str, Any]]) -> list[str]:
     notes.append(f"Weights {roofline['weights_format']}, KV cache {roofline['kv_dtype']}, "
                  f"compute in {roofline['compute_dtype']}.")
     each = f"{q.devices} × " if q.devices > 1 else ""
-    notes.append(f"Memory counted: {each}{bytes_cell(q.chip.fit_bytes)} "
-                 f"({q.chip.fit_basis} capacity of one {q.chip.name}).")
+    notes.append(f"Memory counted: {each}{gigabytes(q.chip.fit_bytes, 2)}, the "
+                 f"{q.chip.fit_basis} capacity of one {q.chip.name}.")
     if q.devices > 1:
         notes.append("The devices share weights, cache and work evenly (ideal tensor "
                      "parallelism).")

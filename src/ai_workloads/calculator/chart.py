@@ -121,10 +121,11 @@ def roofline_svg(chip: Accelerator, chosen: Mapping[str, Any], sweep: Mapping[st
     for intensity, attained, _ in points:
         out.append(f'<circle cx="{x(intensity)}" cy="{y(attained)}" r="4" fill="none" '
                    f'stroke="currentColor" stroke-width="1.5"/>')
+    # The label sits below the roof, on the side with room (the roof rises to the right).
     anchor = "start" if here[0] < math.sqrt(lo * hi) else "end"
     shift = 10 if anchor == "start" else -10
     out += [f'<circle cx="{x(here[0])}" cy="{y(here[1])}" r="7" fill="currentColor"/>',
-            f'<text x="{x(here[0]) + shift}" y="{y(here[1]) - 10}" text-anchor="{anchor}">'
+            f'<text x="{x(here[0]) + shift}" y="{y(here[1]) + FONT + 8}" text-anchor="{anchor}">'
             f'batch {mine["batch"]}</text>',
             f'<text x="{LEFT + pw / 2}" y="{HEIGHT - 8}" text-anchor="middle">arithmetic '
             f'intensity (FLOP/byte)</text>',
