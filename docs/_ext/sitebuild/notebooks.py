@@ -30,13 +30,18 @@ def merge_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     A kernel sends what a cell prints in as many messages as its buffer was flushed, which
     depends on how busy the machine is; joined, the outputs are the same at every run (the
-    pages show them joined too, ``nb_merge_streams``).
+    pages show them joined too, ``nb_merge_streams``). A joined text ends with at most one
+    newline, as the page shows it: on a loaded machine a kernel has been seen to send a
+    print's closing newline twice.
 
     >>> out = merge_streams([{"output_type": "stream", "name": "stdout", "text": "a "},
     ...                      {"output_type": "stream", "name": "stdout", "text": ["b ", "c"]},
     ...                      {"output_type": "execute_result", "data": {}}])
     >>> [(o["output_type"], o.get("text")) for o in out]
     [('stream', 'a b c'), ('execute_result', None)]
+    >>> merge_streams([{"output_type": "stream", "name": "stdout", "text": "x\\n"},
+    ...                {"output_type": "stream", "name": "stdout", "text": "\\n"}])[0]["text"]
+    'x\\n'
     """
     merged: list[dict[str, Any]] = []
     for output in outputs:
@@ -50,6 +55,9 @@ def merge_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             merged.append({**output, "text": text})
         else:
             merged.append(output)
+    for output in merged:
+        if output.get("output_type") == "stream" and output["text"].endswith("\n"):
+            output["text"] = output["text"].rstrip("\n") + "\n"
     return merged
 
 

@@ -66,6 +66,11 @@ def package_files(root: Path) -> Iterator[tuple[str, Path]]:
     Modules are the ``.py`` files of every package (a folder with ``__init__.py``) under the
     ``where`` folder of ``[tool.setuptools.packages.find]``; data files match a pattern of
     ``[tool.setuptools.package-data]`` for their package. Caches are never included.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [name for name, _ in package_files(fake_project(Path(tmp)))]
+    ['demo_pkg/__init__.py', 'demo_pkg/data/a.json']
     """
     setuptools = _project(root).get("tool", {}).get("setuptools", {})
     where = root / setuptools.get("packages", {}).get("find", {}).get("where", ["."])[0]

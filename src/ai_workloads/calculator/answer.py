@@ -67,6 +67,11 @@ def _text(name: str, value: Any) -> str:
 def answers(q: Question) -> dict[str, dict[str, Any]]:
     """The command line's three JSON objects for question ``q``: ``params``, ``memory``
     (with the chip) and ``roofline`` (at the question's batch), and ``step`` (its step).
+
+    >>> got = answers(read_question({"model": "llama-2-70b", "devices": "2",
+    ...                              "context": "2048"}))
+    >>> got["roofline"]["max_batch"], got["step"]["bound"]
+    (49, 'memory')
     """
     roofline = roofline_answer(q.model, q.chip, q.context, (q.batch,), q.dtype, q.kv_dtype,
                                devices=q.devices)

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..core.accelerator import Accelerator
 from ..present.format import si
-from ..present.palette import REGION_COLORS
+from ..present.palette import color_of
 
 #: The drawing's size in its own units; it scales to the column, so labels of ``FONT``
 #: units stay above 7 CSS pixels in a phone's 358-pixel column.
@@ -99,10 +99,10 @@ def roofline_svg(chip: Accelerator, chosen: Mapping[str, Any], sweep: Mapping[st
            f'<title id="calc-chart-title">{escape(title)}</title>',
            f'<desc id="calc-chart-desc">{escape(desc)}</desc>',
            f'<polygon points="{x(roof[0][0])},{base} {x(roof[0][0])},{y(roof[0][1])} '
-           f'{x(ridge)},{y(peak)} {x(ridge)},{base}" fill="{REGION_COLORS["memory"]}" '
+           f'{x(ridge)},{y(peak)} {x(ridge)},{base}" fill="{color_of("memory")}" '
            f'fill-opacity="0.25" stroke="none"/>',
            f'<polygon points="{x(ridge)},{base} {x(ridge)},{y(peak)} {x(hi)},{y(peak)} '
-           f'{x(hi)},{base}" fill="{REGION_COLORS["compute"]}" fill-opacity="0.25" '
+           f'{x(hi)},{base}" fill="{color_of("compute")}" fill-opacity="0.25" '
            f'stroke="none"/>']
     for k in range(x0, x1 + 1):
         out.append(f'<line x1="{x(10.0 ** k)}" x2="{x(10.0 ** k)}" y1="{TOP}" y2="{base}" '

@@ -48,7 +48,11 @@ def _number(name: str, label: str, value: str = "", mode: str = "numeric") -> st
 
 
 def model_choices() -> list[tuple[str, str]]:
-    """The catalog's decoder models (an encoder has no decode step), by display name."""
+    """The catalog's decoder models (an encoder has no decode step), by display name.
+
+    >>> model_choices()[0], "bert-base" in dict(model_choices())
+    (('gpt2', 'GPT-2 (124M)'), False)
+    """
     entries = [model_entry(name) for name in model_names()]
     return [(e.config.name, e.display) for e in entries if not e.config.encoder]
 

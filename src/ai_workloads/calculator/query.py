@@ -64,7 +64,13 @@ class Question:
     fields: dict[str, str]  # what the form shows for it (the chip's fields filled in)
 
     def query(self) -> dict[str, str]:
-        """The URL query that asks this question again (empty fields left out)."""
+        """The URL query that asks this question again (empty fields left out).
+
+        >>> read_question({"model": "gpt2", "dtype": "int4"}).query()
+        ... # doctest: +NORMALIZE_WHITESPACE
+        {'model': 'gpt2', 'hardware': 'h100-sxm', 'devices': '1', 'batch': '1',
+         'context': '4096', 'dtype': 'int4'}
+        """
         query = {key: self.fields[key] for key in QUERY_KEYS if self.fields.get(key)}
         if self.fields.get("config"):
             query.pop("model", None)
@@ -73,7 +79,11 @@ class Question:
         return query
 
     def link(self, page: str = "calculator.html") -> str:
-        """A link to ``page`` that opens the calculator on this question."""
+        """A link to ``page`` that opens the calculator on this question.
+
+        >>> read_question({"model": "gpt2", "batch": "8"}).link()
+        'calculator.html?model=gpt2&hardware=h100-sxm&devices=1&batch=8&context=4096'
+        """
         return f"{page}?{urlencode(self.query())}"
 
 

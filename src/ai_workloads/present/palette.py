@@ -3,11 +3,13 @@
 Kept apart from :mod:`ai_workloads.present.style` (which sets up matplotlib) so that the
 in-browser calculator, which draws without matplotlib, uses the same colours as the figures.
 
->>> CONCEPT_COLORS["attention"], REGION_COLORS["memory"]
+>>> color_of("attention"), color_of("memory")
 ('#0072B2', '#56B4E9')
 """
 
 from __future__ import annotations
+
+from ..core.errors import WorkloadError
 
 #: The eight Okabe–Ito colours (hex, as published).
 OKABE_ITO: dict[str, str] = {
@@ -42,3 +44,20 @@ PALETTE: tuple[str, ...] = tuple(
     for name in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple",
                  "sky_blue", "black", "yellow")
 )
+
+
+def color_of(concept: str) -> str:
+    """The site's colour of ``concept``: a part of the model (:data:`CONCEPT_COLORS`) or a
+    roofline region (:data:`REGION_COLORS`).
+
+    >>> color_of("mlp")
+    '#E69F00'
+    >>> color_of("plum")
+    Traceback (most recent call last):
+    ...
+    ai_workloads.core.errors.WorkloadError: no site colour for 'plum'; ...
+    """
+    colors = CONCEPT_COLORS | REGION_COLORS
+    if concept not in colors:
+        raise WorkloadError(f"no site colour for {concept!r}; known: {', '.join(colors)}")
+    return colors[concept]
