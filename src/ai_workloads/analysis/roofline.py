@@ -110,6 +110,21 @@ def attainable_flops(hw: Accelerator, intensity: ArrayOrFloat,
     return hw.attainable(intensity, dtype)
 
 
+def attained_flops(flops: float, seconds: float, n_devices: int = 1) -> float:
+    """FLOP/s each of ``n_devices`` attains doing ``flops`` in ``seconds`` (split evenly):
+    the height of a step's point on a roofline, on the roof when the time is its bound.
+
+    >>> from ai_workloads.catalog import get_accelerator, get_model
+    >>> h100 = get_accelerator("h100-sxm")
+    >>> step = decode_step(get_model("llama-2-70b"), h100, 2048, 8, n_devices=2)
+    >>> attained = attained_flops(step.flops, step.time, 2)
+    >>> abs(attained - attainable_flops(h100, step.intensity)) < 1e-6 * attained
+    True
+    """
+    positive_int("n_devices", n_devices)
+    return flops / (seconds * n_devices)
+
+
 def moe_weight_bytes_read(cfg: TransformerConfig, batch: int, dtype: str = "bf16") -> float:
     """Expected weight bytes one decode step reads, for ``batch`` tokens.
 

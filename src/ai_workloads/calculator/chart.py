@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from ..analysis.roofline import attained_flops
 from ..core.accelerator import Accelerator
 from ..present.format import si
 from ..present.palette import color_of
@@ -66,9 +67,10 @@ def roofline_svg(chip: Accelerator, chosen: Mapping[str, Any], sweep: Mapping[st
     compute = chosen["compute_dtype"]
     peak, bandwidth, ridge = chip.peak(compute), chip.bandwidth, chosen["ridge_point"]
     steps: Sequence[Mapping[str, Any]] = sweep["steps"]
-    points = [(s["intensity"], s["flops"] / (s["time_s"] * devices), s) for s in steps]
+    points = [(s["intensity"], attained_flops(s["flops"], s["time_s"], devices), s)
+              for s in steps]
     mine = chosen["steps"][0]
-    here = (mine["intensity"], mine["flops"] / (mine["time_s"] * devices))
+    here = (mine["intensity"], attained_flops(mine["flops"], mine["time_s"], devices))
     xs = [p[0] for p in points] + [here[0], ridge / 30, ridge * 10]
     x0, x1 = _decades(min(xs), max(xs))
     y0, y1 = _decades(min(min(p[1] for p in points), here[1], bandwidth * 10.0 ** x0), peak)
