@@ -152,6 +152,13 @@ def search_index(path: Path, measured: set[str]) -> dict[str, object]:
     ...                  '"fast": 1}, "titleterms": {}, "alltitles": {"T": [[1, "t"]]}})')
     >>> search_index(f, {"m.html"})["terms"]
     {'x': [0]}
+
+    A word the measured page shows in one build only compares equal across the builds:
+
+    >>> _ = f.write_text('Search.setIndex({"docnames": ["a", "m"], "terms": {"x": 0}, '
+    ...                  '"titleterms": {}, "alltitles": {}})')
+    >>> search_index(f, {"m.html"})["terms"]
+    {'x': [0]}
     """
     text = path.read_text(encoding="utf-8")
     index = json.loads(text[text.index("(") + 1:text.rindex(")")])
@@ -159,10 +166,13 @@ def search_index(path: Path, measured: set[str]) -> dict[str, object]:
     drop = {i for i, name in enumerate(docs) if name in measured}
 
     def kept(value: object) -> object:
-        if isinstance(value, int):
-            return None if value in drop else value
-        if isinstance(value, list):
-            out = [v for v in value if not (
+        # Sphinx writes a word found on one page as that page's number and a word found on
+        # several as a list: a word shared by an unmeasured page and a measured one that
+        # shows it in one build only is [x, m] in that build and x in the other, so both
+        # forms become a list before the measured pages are taken out.
+        values = [value] if isinstance(value, int) else value
+        if isinstance(values, list):
+            out = [v for v in values if not (
                 (isinstance(v, int) and v in drop)
                 or (isinstance(v, list) and v and isinstance(v[0], int) and v[0] in drop))]
             return out or None
@@ -185,6 +195,24 @@ def first_difference(a: Path, b: Path) -> str:
     diff = [line for line in difflib.unified_diff(left, right, lineterm="", n=0)
             if not line.startswith(("---", "+++", "@@"))]
     return " | ".join(line[:160] for line in diff[:4])
+
+
+def index_difference(a: dict[str, object], b: dict[str, object], keys: list[str]) -> str:
+    """The first few words whose entries differ between two search indexes, with both.
+
+    >>> index_difference({"terms": {"x": [0], "y": [1]}}, {"terms": {"x": [0, 2]}}, ["terms"])
+    "terms['x'] [0] vs [0, 2]; terms['y'] [1] vs None"
+    """
+    shown: list[str] = []
+    for key in keys:
+        left, right = a.get(key), b.get(key)
+        if not (isinstance(left, dict) and isinstance(right, dict)):
+            shown.append(f"{key} {str(left)[:80]} vs {str(right)[:80]}")
+            continue
+        for word in sorted(left.keys() | right.keys()):
+            if left.get(word) != right.get(word) and len(shown) < 6:
+                shown.append(f"{key}[{word!r}] {left.get(word)} vs {right.get(word)}")
+    return "; ".join(shown)
 
 
 def compare(first: Path, second: Path) -> list[str]:
@@ -210,7 +238,8 @@ def compare(first: Path, second: Path) -> list[str]:
             changed = sorted(k for k in index_a.keys() | index_b.keys()
                              if index_a.get(k) != index_b.get(k))
             if changed:
-                problems.append(f"{rel}: unmeasured pages' entries differ in {changed}")
+                problems.append(f"{rel}: unmeasured pages' entries differ in {changed}: "
+                                + index_difference(index_a, index_b, changed))
         elif left[rel].read_bytes() != right[rel].read_bytes():
             problems.append(f"{rel}: {first_difference(left[rel], right[rel])}")
     return problems
